@@ -1,0 +1,54 @@
+// The one database interface all of Misto uses, whichever backend sits behind it.
+import { loadQuery } from './queries.js';
+import { toPositional } from './named.js';
+
+export type Row = Record<string, unknown>;
+export type Params = Record<string, unknown>;
+
+/** Runs named queries: `name` is a file under sql/ without its extension, e.g. 'tickets/insert'. */
+export interface Queryable {
+  query<T = Row>(name: string, params?: Params): Promise<T[]>;
+  /** Ad-hoc SQL with $name parameters, for scripts and tests; features use named queries. */
+  sql<T = Row>(text: string, params?: Params): Promise<T[]>;
+  /** A script of several statements without parameters (migrations, fixtures). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly backend: 'postgres' | 'pglite';
+  /** Runs fn in one transaction: committed if fn resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Calls onMessage for every NOTIFY on channel; resolves to a function that stops it. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** The driver-level operation each backend supplies: positional SQL in, rows out. */
+export type RunPositional = (text: string, values: unknown[]) => Promise<Row[]>;
+
+/** Builds the named-query side of Queryable over a backend's positional runner. */
+export function queryable(run: RunPositional, exec: (script: string) => Promise<void>): Queryable {
+  return {
+    exec,
+    async query<T>(name: string, params: Params = {}) {
+      const { text, values } = toPositional(loadQuery(name), params, name);
+      return (await run(text, values)) as T[];
+    },
+    async sql<T>(text: string, params: Params = {}) {
+      const positional = toPositional(text, params, 'ad-hoc SQL');
+      return (await run(positional.text, positional.values)) as T[];
+    },
+  };
+}
+
+/** The first row, or an error naming the query when there is none. */
+export async function one<T = Row>(q: Queryable, name: string, params?: Params): Promise<T> {
+  const rows = await q.query<T>(name, params);
+  if (rows.length === 0) throw new Error(`query ${name} returned no row`);
+  return rows[0] as T;
+}
+
+/** The first row or undefined. */
+export async function maybeOne<T = Row>(q: Queryable, name: string, params?: Params): Promise<T | undefined> {
+  return (await q.query<T>(name, params))[0];
+}

@@ -1,0 +1,137 @@
+// The real-server backend: a pg pool, plus one dedicated LISTEN connection that reconnects.
+import pg from 'pg';
+import { queryable, type Db, type Queryable, type Row } from './db.js';
+
+// int8 (counts, ids) as numbers, as PGlite gives them: our ids stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export interface PostgresOptions {
+  connectionString: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  /** Called with each error of the LISTEN connection before it reconnects. */
+  onListenError?: (err: Error) => void;
+}
+
+export async function openPostgres(opts: PostgresOptions): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.poolSize ?? 10,
+    // A request must not wait forever for a connection when the database is gone.
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: opts.statementTimeoutMs ?? 15_000,
+    idle_in_transaction_session_timeout: 30_000,
+    application_name: 'misto',
+  });
+  // An idle client's error (database restarted) must not crash the process; the pool drops it.
+  pool.on('error', () => {});
+  const run = async (text: string, values: unknown[]) => (await pool.query(text, values)).rows as Row[];
+  const listener = new Listener(opts.connectionString, opts.onListenError ?? (() => {}));
+
+  return {
+    backend: 'postgres',
+    ...queryable(run, async (script) => { await pool.query(script); }),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(queryable(
+          async (text, values) => (await client.query(text, values)).rows as Row[],
+          async (script) => { await client.query(script); },
+        ));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e: unknown) => { broken = e; });
+        throw err;
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    listen: (channel, onMessage) => listener.add(channel, onMessage),
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/** One connection for all LISTENs; on loss it reconnects with backoff and listens again. */
+class Listener {
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+  private retryMs = 100;
+
+  constructor(private readonly connectionString: string, private readonly onError: (err: Error) => void) {}
+
+  async add(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.handlers.get(channel);
+    const first = !set;
+    if (!set) this.handlers.set(channel, (set = new Set()));
+    set.add(onMessage);
+    const client = await this.connect();
+    if (first) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    return async () => {
+      set.delete(onMessage);
+      if (set.size === 0 && this.handlers.get(channel) === set) {
+        this.handlers.delete(channel);
+        await this.client?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+      }
+    };
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: this.connectionString, application_name: 'misto-listen' });
+      client.on('notification', (msg) => {
+        for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
+      });
+      client.on('error', (err) => this.lost(client, err));
+      client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));
+      try {
+        await client.connect();
+        for (const channel of this.handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (err) {
+        client.end().catch(() => {});
+        throw err;
+      } finally {
+        this.connecting = undefined;
+      }
+      this.client = client;
+      this.retryMs = 100;
+      return client;
+    })();
+    return this.connecting;
+  }
+
+  private lost(client: pg.Client, err: Error) {
+    if (this.client !== client) return;
+    this.client = undefined;
+    if (this.closed) return;
+    this.onError(err);
+    this.reconnectLater();
+  }
+
+  private reconnectLater() {
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, 5_000);
+    setTimeout(() => {
+      if (this.closed || this.client) return;
+      this.connect().then(
+        // Messages sent while we were away are gone: tell every handler to assume the worst.
+        () => { for (const set of this.handlers.values()) for (const h of set) h('{"op":"reconnected"}'); },
+        (e: Error) => { this.onError(e); this.reconnectLater(); },
+      );
+    }, delay).unref();
+  }
+
+  async close() {
+    this.closed = true;
+    await this.client?.end().catch(() => {});
+    this.client = undefined;
+  }
+}
