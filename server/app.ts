@@ -6,14 +6,20 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { problemMiddleware } from './http/problem.js';
 import { healthRoutes } from './health/routes.js';
+import type { ChangeFeed } from './live/changes.js';
 
 export interface AppDeps {
   db: Db;
   config: Config;
+  /** Row changes from the database (NOTIFY), for tile invalidation and the live stream. */
+  changes: ChangeFeed;
   clock?: Clock;
 }
 
-export function createApp({ db }: AppDeps): Koa {
+export function createApp(deps: AppDeps): Koa {
+  const { db } = deps;
+  const clock = deps.clock ?? systemClock;
+  void clock;
   const app = new Koa();
   app.proxy = true;
   app.use(problemMiddleware);

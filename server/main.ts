@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabase, DatabaseStartError } from './db/open.js';
 import { createApp } from './app.js';
+import { createChangeFeed } from './live/changes.js';
 import { loadDemoCityIfEmpty } from '../fixtures/demo-city.js';
 
 function fail(message: string): never {
@@ -25,7 +26,8 @@ async function main() {
     const loaded = await loadDemoCityIfEmpty(db);
     if (loaded) console.log(`misto: demo city loaded (${loaded.addresses} addresses, ${loaded.tickets} tickets)`);
   }
-  const app = createApp({ db, config });
+  const changes = await createChangeFeed(db);
+  const app = createApp({ db, config, changes });
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -56,7 +56,8 @@ export function toProblem(err: unknown): Problem {
   if (e.type === 'entity.parse.failed' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return badRequest(`The request body could not be read: ${e.message}`);
   }
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
+  if (err instanceof SyntaxError && e.status === 400) return badRequest(`The request body is not valid JSON: ${err.message}`);
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return new Problem(e.status, 'http', e.message ?? 'Bad request');
   }
   if (isUnavailable(err)) {
