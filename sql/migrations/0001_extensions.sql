@@ -13,28 +13,45 @@ BEGIN
   RETURN NEW;
 END $$;
 
--- The search key of an address or street: lower case, no apostrophes (ʼ ' ’ and friends are
--- typed interchangeably), no street-type words, no punctuation, a letter glued to a house
--- number split off, words sorted, so "вул. Бучми, 18-Д" and "Бучми 18д" give the same key.
--- Queries are normalised by this same function, so stored keys and typed text always agree.
+-- The search key of an address or street: what two spellings of one address have in common.
+--   lower case; apostrophes dropped (ʼ ' ’ ‘ ` ´ ′ are typed interchangeably);
+--   street-type words and their abbreviations dropped, Ukrainian and Russian (вул., ул., просп.,
+--   пр-т, пров., пер., бул., б-р, пл., …), and so are "м."/"г." (city), "буд."/"д." before a
+--   number (house) and "кв. 5" (a flat: addresses are buildings);
+--   a letter glued to a house number split off ("18-Д", "18д" → "18 д");
+--   Russian and Ukrainian letters that spell one sound folded (і ї ы → и, є э ё → е, ґ → г,
+--   ъ dropped), so "ул. Бучмы" and "вул. Бучми", "Гагарина" and "Гагаріна" meet;
+--   a one-letter word typed on the Latin layout (house letter "18a") read as its Cyrillic twin;
+--   words de-duplicated and sorted, so word order does not matter ("Бучми 18д" = "вулиця Бучми, 18-Д").
+-- Queries are normalised by this same function, so stored keys and typed text always agree;
+-- what folding cannot reach (typos, "Сумская"/"Сумська") is left to trigram similarity.
 CREATE OR REPLACE FUNCTION misto_search_key(input text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT coalesce(string_agg(word, ' ' ORDER BY word COLLATE "C"), '')
   FROM (
-    SELECT DISTINCT word
+    SELECT DISTINCT translate(CASE WHEN length(word) = 1 THEN translate(word, 'aeiopcxykmhtb', 'аеіорсхукмнтв') ELSE word END,
+                              'іїыэєёґъ', 'иииееег') AS word
     FROM regexp_split_to_table(
            regexp_replace(
              regexp_replace(
                regexp_replace(
-                 regexp_replace(lower(coalesce(input, '')), '[ʼ’`''ʹ‘]', '', 'g'),
-                 '(^|\s)(пр-т|б-р)(?=[\s.,]|$)', '\1', 'g'),
-               '([0-9])-?([^0-9\s,.;:/\\()"«»-])', '\1 \2', 'g'),
-             '[,.;:/\\()"«»-]+', ' ', 'g'),
+                 regexp_replace(
+                   regexp_replace(
+                     regexp_replace(
+                       regexp_replace(lower(coalesce(input, '')), '[''`ʼ’‘ʹʻ´′＇]', '', 'g'),
+                       '(^|[\s,])(м|г)\.', '\1 ', 'g'),
+                     '(^|[\s,])(кв|квартира)\.?\s*[0-9]+\S*', '\1 ', 'g'),
+                   '(^|[\s,])(д|буд|будинок|дом)\.?\s*(?=[0-9])', '\1 ', 'g'),
+                 '(^|[\s,.])(пр-т|пр-кт|б-р)(?=[\s.,]|$)', '\1 ', 'g'),
+               '([0-9])-?([^0-9\s,.;:/\\()"«»№#-])', '\1 \2', 'g'),
+             '[,.;:/\\()"«»№#-]+', ' ', 'g'),
            '\s+') AS word
     WHERE word <> ''
-      AND word NOT IN ('вул', 'вулиця', 'ул', 'улица', 'просп', 'проспект', 'пр', 'прт',
-                       'пров', 'провулок', 'пер', 'переулок', 'бул', 'бульвар', 'пл',
-                       'площа', 'площадь', 'узвіз', 'шосе', 'шоссе', 'майдан', 'проїзд', 'проезд',
-                       'буд', 'будинок', 'дом', 'місто', 'харків', 'харьков')
+      AND word NOT IN ('вул', 'вулиця', 'ул', 'улица', 'просп', 'проспект', 'пр', 'прт', 'пркт',
+                       'пров', 'провулок', 'пер', 'переулок', 'бул', 'бульв', 'бульвар', 'пл',
+                       'площа', 'площадь', 'майдан', 'узвіз', 'узвоз', 'спуск', 'шосе', 'шоссе',
+                       'проїзд', 'проезд', 'вїзд', 'въезд', 'тупик', 'туп', 'наб', 'набережна',
+                       'набережная', 'алея', 'аллея', 'буд', 'будинок', 'дом', 'місто', 'город',
+                       'харків', 'харьков')
   ) words
 $$;

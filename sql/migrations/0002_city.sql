@@ -29,6 +29,9 @@ CREATE TABLE addresses (
   -- key is a plain generated column that an index can serve.
   label        text NOT NULL CHECK (btrim(label) <> ''),
   search_key   text GENERATED ALWAYS AS (misto_search_key(label)) STORED,
+  -- The house number alone, keyed the same way ("18-Д" → "18 д"): a search that names the
+  -- house ranks that house above its neighbours on the street.
+  house_key    text GENERATED ALWAYS AS (misto_search_key(house_number)) STORED,
   district_id  integer REFERENCES districts,
   point        geometry(Point, 4326) NOT NULL CHECK (ST_IsValid(point)),
   footprint    geometry(MultiPolygon, 4326)

@@ -103,6 +103,11 @@ CREATE INDEX tickets_open_due_idx ON tickets (due_at) WHERE closed_at IS NULL AN
 CREATE INDEX tickets_outage_idx ON tickets (outage_id) WHERE outage_id IS NOT NULL;
 CREATE INDEX tickets_object_idx ON tickets (object_id) WHERE object_id IS NOT NULL;
 CREATE INDEX tickets_duplicate_of_idx ON tickets (duplicate_of) WHERE duplicate_of IS NOT NULL;
+-- The escalation scheduler's scans: tickets waiting to be accepted, and done ones waiting to be closed.
+CREATE INDEX tickets_awaiting_acceptance_idx ON tickets (accept_due_at) WHERE status IN ('new', 'reopened');
+CREATE INDEX tickets_done_idx ON tickets (done_at) WHERE status = 'done';
+-- Duplicate candidates: open tickets of one category near a point, recent.
+CREATE INDEX tickets_category_created_idx ON tickets (category_code, created_at);
 CREATE TRIGGER tickets__touch_updated_at BEFORE UPDATE ON tickets
   FOR EACH ROW EXECUTE FUNCTION misto_touch_updated_at();
 
@@ -124,7 +129,7 @@ CREATE TABLE ticket_events (
   at          timestamptz NOT NULL DEFAULT now(),
   kind        text NOT NULL CHECK (kind IN ('created', 'status', 'routed', 'escalated', 'comment',
                                             'outage_linked', 'outage_unlinked', 'outage_resolved',
-                                            'duplicate_linked', 'rated', 'object_linked')),
+                                            'duplicate_linked', 'rated', 'object_linked', 'acceptance_overdue')),
   actor_user_id integer REFERENCES users,
   -- 'citizen', 'system', or the role of actor_user_id at the time.
   actor_kind  text NOT NULL,
