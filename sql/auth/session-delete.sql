@@ -1,0 +1,2 @@
+-- Ends one session (logout).
+DELETE FROM sessions WHERE token_hash = $tokenHash
