@@ -1,0 +1,155 @@
+// The one public presenter of a ticket: it decides which fields leave the server (Open311, the citizen's card, the live stream).
+import type { Queryable } from '../db/db.js';
+
+/** A row of sql/tickets/public-by-ids.sql: nothing private is selected there to begin with. */
+export interface PublicTicketRow {
+  id: number;
+  status: string;
+  open311_status: 'open' | 'closed';
+  status_name_uk: string;
+  status_notes: string | null;
+  category_code: string;
+  category_name_uk: string;
+  group_code: string;
+  description: string;
+  executor_name: string;
+  needs_routing: boolean;
+  created_at: Date;
+  updated_at: Date;
+  due_at: Date;
+  address_label: string | null;
+  address_id: number | null;
+  lon: number;
+  lat: number;
+  media_url: string | null;
+  duplicate_of: number | null;
+  outage_public_text: string | null;
+  outage_ends_at: Date | null;
+}
+
+/** A GeoReport v2 service request, exactly the spec's fields. */
+export interface Open311Request {
+  service_request_id: string;
+  status: 'open' | 'closed';
+  status_notes: string | null;
+  service_name: string;
+  service_code: string;
+  description: string | null;
+  agency_responsible: string;
+  service_notice: string;
+  requested_datetime: string;
+  updated_datetime: string;
+  expected_datetime: string;
+  address: string | null;
+  address_id: string | null;
+  zipcode: string | null;
+  lat: number;
+  long: number;
+  media_url: string | null;
+}
+
+/** What the map and the citizen's card get: the Open311 fields plus the detailed status and the category group. */
+export interface PublicTicket extends Open311Request {
+  status_code: string;
+  status_name: string;
+  group: string;
+  duplicate_of: string | null;
+}
+
+export async function loadPublicTickets(q: Queryable, ids: number[]): Promise<PublicTicketRow[]> {
+  if (ids.length === 0) return [];
+  return q.query<PublicTicketRow>('tickets/public-by-ids', { ids: JSON.stringify(ids) });
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+const localFormats = new Map<string, Intl.DateTimeFormat>();
+
+function cached(map: Map<string, Intl.DateTimeFormat>, timeZone: string, make: () => Intl.DateTimeFormat) {
+  let f = map.get(timeZone);
+  if (!f) map.set(timeZone, (f = make()));
+  return f;
+}
+
+/** ISO 8601 with the city's UTC offset, e.g. 2026-11-23T11:00:00+02:00 (Open311 asks for a zone; the offset also tells local time). */
+export function isoWithOffset(date: Date, timeZone: string): string {
+  const f = cached(offsetFormats, timeZone, () => new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
+  }));
+  const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
+  const offset = p.timeZoneName === 'GMT' ? '+00:00' : String(p.timeZoneName).replace('GMT', '');
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset}`;
+}
+
+/** "23.11.2026 15:00" in the city's time: how a notice names a moment. */
+export function localDateTime(date: Date, timeZone: string): string {
+  const f = cached(localFormats, timeZone, () => new Intl.DateTimeFormat('uk-UA', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+  }));
+  const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
+  return `${p.day}.${p.month}.${p.year} ${p.hour}:${p.minute}`;
+}
+
+export interface NoticeFacts {
+  executorName: string;
+  dueAt: Date;
+  needsRouting: boolean;
+  duplicateOf: number | null;
+  outage: { publicText: string; endsAt: Date | null } | undefined;
+}
+
+/** Open311 service_notice: who will handle it and by when, and the known outage that explains it. */
+export function serviceNotice(f: NoticeFacts, timeZone: string): string {
+  const parts: string[] = [];
+  if (f.duplicateOf !== null) {
+    parts.push(`Заявку об'єднано із заявкою №${f.duplicateOf}: її виконання показано тут.`);
+  }
+  if (f.needsRouting) {
+    parts.push(`Заявку прийняв ${f.executorName}; виконавця визначить диспетчер. Термін виконання — до ${localDateTime(f.dueAt, timeZone)}.`);
+  } else {
+    parts.push(`Виконавець: ${f.executorName}. Термін виконання — до ${localDateTime(f.dueAt, timeZone)}.`);
+  }
+  if (f.outage) {
+    const text = f.outage.publicText.trim().replace(/[.;,\s]+$/, '');
+    parts.push(`Відома аварія/планові роботи: ${text}, ${f.outage.endsAt ? `орієнтовно до ${localDateTime(f.outage.endsAt, timeZone)}` : 'час відновлення уточнюється'}.`);
+  }
+  return parts.join(' ');
+}
+
+export function presentOpen311Request(row: PublicTicketRow, timeZone: string): Open311Request {
+  return {
+    service_request_id: String(row.id),
+    status: row.open311_status,
+    status_notes: row.status_notes ?? (row.duplicate_of !== null ? `Об'єднано із заявкою №${row.duplicate_of}.` : null),
+    service_name: row.category_name_uk,
+    service_code: row.category_code,
+    description: row.description === '' ? null : row.description,
+    agency_responsible: row.executor_name,
+    service_notice: serviceNotice({
+      executorName: row.executor_name,
+      dueAt: row.due_at,
+      needsRouting: row.needs_routing,
+      duplicateOf: row.duplicate_of,
+      outage: row.outage_public_text !== null ? { publicText: row.outage_public_text, endsAt: row.outage_ends_at } : undefined,
+    }, timeZone),
+    requested_datetime: isoWithOffset(row.created_at, timeZone),
+    updated_datetime: isoWithOffset(row.updated_at, timeZone),
+    expected_datetime: isoWithOffset(row.due_at, timeZone),
+    address: row.address_label,
+    address_id: row.address_id === null ? null : String(row.address_id),
+    zipcode: null,
+    lat: row.lat,
+    long: row.lon,
+    media_url: row.media_url,
+  };
+}
+
+export function presentPublicTicket(row: PublicTicketRow, timeZone: string): PublicTicket {
+  return {
+    ...presentOpen311Request(row, timeZone),
+    status_code: row.status,
+    status_name: row.status_name_uk,
+    group: row.group_code,
+    duplicate_of: row.duplicate_of === null ? null : String(row.duplicate_of),
+  };
+}

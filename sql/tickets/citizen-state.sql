@@ -1,0 +1,5 @@
+-- What the reporter's card needs to say what they may do: status, rating, when it was done, whether the workflow lets a citizen reopen it.
+SELECT t.status, t.rating, t.done_at, t.closed_at,
+       EXISTS (SELECT 1 FROM ticket_transitions tr
+               WHERE tr.from_status = t.status AND tr.to_status = 'reopened' AND tr.actor = 'citizen') AS may_reopen
+FROM tickets t WHERE t.id = $id::bigint
