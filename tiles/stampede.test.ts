@@ -1,0 +1,51 @@
+// A stampede: 64 simultaneous requests for one tile nobody has asked for yet are answered from
+// one computation, one database statement.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { testDb } from '../server/testing/db.js';
+import { startTestServer, type TestServer } from '../server/testing/server.js';
+import { ManualClock } from '../server/clock.js';
+import type { Db } from '../server/db/db.js';
+import { makeTileCity } from '../server/testing/factories/tiles.js';
+import { LAYERS } from './layers.js';
+import { tileServiceFor } from './service.js';
+import { tileOf } from './tile.js';
+import { get } from './testing.js';
+
+let db: Db;
+let server: TestServer;
+let tileStatements = 0;
+const clock = new ManualClock('2026-11-23T09:00:00Z');
+
+before(async () => {
+  db = await testDb();
+  await makeTileCity(db, clock.now());
+  // The app's database, counting the tile statements that reach it.
+  const counting: Db = Object.assign(Object.create(db) as Db, {
+    sql: (text: string, params?: Record<string, unknown>) => {
+      if (text.startsWith('WITH bounds AS')) tileStatements++;
+      return db.sql(text, params);
+    },
+  });
+  server = await startTestServer(counting, { clock });
+});
+after(async () => {
+  await server.close();
+  await db.close();
+});
+
+test('64 simultaneous requests for one uncached tile make exactly one database query', async () => {
+  const service = tileServiceFor(server.deps);
+  const t = tileOf(36.3452, 50.0301, 15);
+  const url = `${server.url}/tiles/${LAYERS.map((l) => l.id).join(',')}/${t.z}/${t.x}/${t.y}.mvt`;
+  const before = service.stats();
+  const responses = await Promise.all(Array.from({ length: 64 }, () => get(url)));
+  const after = service.stats();
+  assert.ok(responses.every((r) => r.status === 200));
+  assert.equal(new Set(responses.map((r) => r.headers.etag)).size, 1);
+  assert.ok(responses.every((r) => r.body.equals(responses[0]!.body)));
+  assert.equal(after.renders - before.renders, 1);
+  assert.equal(tileStatements, 1);
+  // Whoever did not start the computation waited for it or found its result.
+  assert.equal((after.joined - before.joined) + (after.hits - before.hits), 63);
+});
