@@ -36,6 +36,16 @@ const allFiles = ['server', 'tiles', 'fixtures', 'scripts', 'web/tests']
   .filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
   .sort();
 
+// Browser tests drive the built app: build it once, before any of them runs.
+if (allFiles.some((f) => f.startsWith('web/tests/'))) {
+  console.log('== building the web app for the browser tests');
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.log('\n0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
 const work = mkdtempSync(path.join(tmpdir(), 'misto-test-'));
 let cluster: PgCluster | undefined;
 let passed = 0;

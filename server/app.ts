@@ -5,8 +5,24 @@ import type { Db } from './db/db.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { problemMiddleware } from './http/problem.js';
+import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './health/routes.js';
+import { sessionMiddleware } from './auth/middleware.js';
+import { authRoutes } from './auth/routes.js';
+import { adminRoutes } from './auth/admin-routes.js';
+import { staffRoutes } from './staff/routes.js';
+import { openApiRoutes } from './openapi/routes.js';
 import type { ChangeFeed } from './live/changes.js';
+import { open311Routes } from './open311/routes.js';
+import { ticketRoutes } from './tickets/routes.js';
+import { liveRoutes } from './live/routes.js';
+import { webApp } from './web/static.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { outageRoutes } from './outages/routes.js';
+import { addressRoutes } from './addresses/routes.js';
+import { tileRoutes } from '../tiles/routes.js';
+import { objectRoutes } from './objects/routes.js';
+import { ownershipRoutes } from './ownership/routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -22,10 +38,16 @@ export function createApp(deps: AppDeps): Koa {
   void clock;
   const app = new Koa();
   app.proxy = true;
+  app.use(securityHeaders());
   app.use(problemMiddleware);
+  // Before the body parser: Open311 parses its own body, so a malformed one gets the spec's error list.
+  app.use(open311Routes(deps));
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '256kb', formLimit: '256kb' }));
-  for (const router of [healthRoutes(db)]) {
+  app.use(sessionMiddleware(db, clock));
+  for (const router of [healthRoutes(db), authRoutes(db, clock), adminRoutes(db, clock), staffRoutes({ db, clock, config: deps.config }), openApiRoutes(), dashboardRoutes(db, clock), outageRoutes(db, clock), addressRoutes(db, clock), tileRoutes(deps), ticketRoutes(deps), liveRoutes(deps), objectRoutes(deps), ownershipRoutes(deps)]) {
     app.use(router.routes()).use(router.allowedMethods());
   }
+  // Last: the built web app answers only what no router did.
+  app.use(webApp());
   return app;
 }

@@ -1,5 +1,6 @@
 // Configuration from the environment, checked once at start with messages a person can act on.
 import path from 'node:path';
+import { loadTicketsConfig, type TicketsConfig } from './tickets/config.js';
 
 export interface Config {
   port: number;
@@ -14,6 +15,8 @@ export interface Config {
   open311ApiKeys: string[];
   /** The organisation code that gets tickets no service area covers. */
   defaultExecutor: string;
+  /** Duplicates, deadlines, escalation, rate limits (server/tickets/config.ts). */
+  tickets: TicketsConfig;
 }
 
 export class ConfigError extends Error {}
@@ -42,5 +45,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
     open311ApiKeys: (env.OPEN311_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     defaultExecutor: env.MISTO_DEFAULT_EXECUTOR || 'contact-centre',
+    tickets: loadTicketsConfig(env),
   };
 }
