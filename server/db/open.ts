@@ -42,7 +42,12 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
     await migrate(db);
   } catch (err) {
     await db.close().catch(() => {});
-    throw new DatabaseStartError(`Could not migrate the database at ${safeUrl}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    if (/permission denied to create extension "postgis"/.test(message)) {
+      throw new DatabaseStartError(`PostGIS is installed on the server but not enabled in the database at ${safeUrl}, and this user ` +
+        'may not enable it. As a superuser, run CREATE EXTENSION postgis; CREATE EXTENSION pg_trgm; in that database, then start Misto again.');
+    }
+    throw new DatabaseStartError(`Could not migrate the database at ${safeUrl}: ${message}`);
   }
   return db;
 }

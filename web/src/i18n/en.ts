@@ -1,5 +1,7 @@
 // English: every key of the Ukrainian dictionary, translated.
 import type { MessageKey } from './uk.js';
+import { operatorEn } from './staff-operator.js';
+import { inspectorEn } from './staff-inspector.js';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Misto',
@@ -217,4 +219,6 @@ export const en: Record<MessageKey, string> = {
   'ownership.disputed': 'Disputed',
   'ownership.ownerless': 'Ownerless',
   'ownership.under_investigation': 'Under investigation',
+  ...operatorEn,
+  ...inspectorEn,
 };

@@ -1,4 +1,7 @@
-// Ukrainian: the app's first language and the source of every message key.
+// Ukrainian: the app's first language and the source of every message key (the staff screens keep theirs in staff-*.ts).
+import { operatorUk } from './staff-operator.js';
+import { inspectorUk } from './staff-inspector.js';
+
 export const uk = {
   'app.name': 'Місто',
   'app.tagline': 'Мапа звернень міста',
@@ -215,6 +218,8 @@ export const uk = {
   'ownership.disputed': 'Спірний',
   'ownership.ownerless': 'Безхазяйний',
   'ownership.under_investigation': 'З’ясовується',
+  ...operatorUk,
+  ...inspectorUk,
 } as const;
 
 export type MessageKey = keyof typeof uk;
