@@ -20,6 +20,23 @@ export async function linkToExplainingOutage(tx: Queryable, ticketId: number, no
   return row ? { outageId: row.outage_id, publicText: row.public_text, endsAt: row.ends_at } : undefined;
 }
 
+export interface ExplainingOutageRow {
+  id: number;
+  utility: string;
+  utility_name: string;
+  kind: 'planned' | 'emergency';
+  status: 'scheduled' | 'active';
+  starts_at: Date;
+  ends_at: Date | null;
+  public_text: string;
+}
+
+/** The outage a new ticket of this category at this point would be linked to, before it is filed (the intake form's notice). */
+export async function explainingOutage(q: Queryable, category: string, lon: number, lat: number, now: Date): Promise<ExplainingOutageRow | undefined> {
+  const [row] = await q.query<ExplainingOutageRow>('outages/explaining', { category, lon, lat, now });
+  return row;
+}
+
 /** Whether a ticket is parked on an outage rather than waiting for its executor. */
 export function isWaitingOnOutage(ticket: { status: string; outage_id: number | null }): boolean {
   return ticket.status === 'new' && ticket.outage_id !== null;

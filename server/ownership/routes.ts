@@ -12,6 +12,7 @@ import { CLAIM_KINDS, CLAIM_ROLES, RESOLUTIONS, fileClaim, resolveClaim } from '
 import {
   ALL_STAGES, DANGER_LEVELS, STAGES, advanceRecord, listRegister, recordFound, registerCsv, registerGeoJson,
 } from './register.js';
+import { CLAIMS_PAGE, CLAIM_STATES, listClaims, listOrganisations } from './lists.js';
 
 const REGISTER_PAGE = { fallback: 500, max: 5000 } as const;
 /** Exports are whole unless a limit is asked for; this caps them. */
@@ -30,6 +31,19 @@ export function ownershipRoutes(deps: AppDeps): Router {
     ctx.body = await lookupOwnership(db, { ...at, radius }, CITY_DEPARTMENT);
   });
 
+  router.get('/ownership/organisations', requireRole('inspector', 'operator', 'supervisor'), async (ctx) => {
+    ctx.body = { organisations: await listOrganisations(db) };
+  });
+
+  router.get('/ownership/claims', requireRole('inspector', 'supervisor'), async (ctx) => {
+    const errors: FieldError[] = [];
+    const state = v.oneOf(ctx.query.state, 'state', CLAIM_STATES, errors) ?? 'standing';
+    const limit = v.numberIn(ctx.query.limit, 'limit', errors, CLAIMS_PAGE);
+    if (limit !== undefined && !Number.isInteger(limit)) errors.push({ field: 'limit', message: 'a whole number' });
+    if (errors.length > 0) throw badRequest('The claims query is not valid.', errors);
+    ctx.body = await listClaims(db, state, limit!);
+  });
+
   // An organisation's own executors file for it; inspectors file on any organisation's behalf.
   router.post('/objects/:id/claims', requireRole('inspector', 'executor'), async (ctx) => {
     const now = clock.now();
@@ -39,7 +53,7 @@ export function ownershipRoutes(deps: AppDeps): Router {
     const b = v.body(ctx.request.body, errors);
     const organisationId = b.organisation_id === undefined && user.role === 'executor'
       ? user.organisationId ?? undefined
-      : v.id(b.organisation_id, 'organisation_id', errors);
+      : v.id(b.organisation_id, 'organisation_id', errors, { required: true, max: v.MAX_INT4 });
     const claim = v.oneOf(b.claim, 'claim', CLAIM_KINDS, errors, { required: true });
     const role = v.oneOf(b.role, 'role', CLAIM_ROLES, errors) ?? 'owner';
     const evidence = v.evidence(b.evidence_ref, b.evidence_date, errors, { required: true, today: latestToday(now) });

@@ -14,7 +14,7 @@ const ticketRow: Schema = {
     status,
     category: { type: 'object', properties: { code: { type: 'string' }, name: { type: 'string' } } },
     description: { type: 'string' },
-    address: { type: 'object', properties: { id: { type: ['integer', 'null'] }, text: { type: ['string', 'null'] } } },
+    address: { type: 'object', properties: { id: { type: ['integer', 'null'] }, text: { type: ['string', 'null'], description: 'The address as the caller gave it, else the label of the address it was filed at.' } } },
     location: { type: 'object', properties: { lon: { type: 'number' }, lat: { type: 'number' } } },
     executor: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } },
     needs_routing: { type: 'boolean', description: 'No service area covered it, or its executor declined: the contact centre must route it.' },
@@ -139,6 +139,10 @@ export const staffApi: ApiDescription = {
         description: 'Validated and created like every other ticket (routing, deadlines, outage link, duplicate candidates), with source = operator. ' +
           'The caller\'s name, phone and e-mail go to the private contact record. Give lat and lon, address_id, address_string or object_id.',
         security: sessionWrite,
+        parameters: [{
+          name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 200 },
+          description: 'A retry with the same key and body gets the first answer back instead of a second ticket; the same key with another body is a 422.',
+        }],
         requestBody: {
           required: true,
           content: json({
@@ -160,7 +164,7 @@ export const staffApi: ApiDescription = {
             },
           }),
         },
-        responses: { 201: ok('Registered.', ref('RegisteredTicket')), ...problems(400, 401, 403) },
+        responses: { 201: ok('Registered.', ref('RegisteredTicket')), ...problems(400, 401, 403, 422) },
       },
     },
     '/api/tickets/{id}': {
@@ -210,6 +214,21 @@ export const staffApi: ApiDescription = {
         parameters: [ticketId],
         requestBody: { required: true, content: json({ type: 'object', required: ['reason', 'version'], properties: { reason: { type: 'string', maxLength: 4000 }, version } }) },
         responses: { 200: ok('Declined.', ref('TicketChange')), ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    '/api/executors': {
+      get: {
+        operationId: 'listExecutors',
+        summary: 'The organisations that take tickets, by name',
+        description: 'For the queue\'s executor filter, a manual route and the executor of an outage.',
+        security: session,
+        responses: {
+          200: ok('The executors.', {
+            type: 'object',
+            properties: { executors: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, code: { type: 'string' }, name: { type: 'string' }, phone: { type: ['string', 'null'] } } } } },
+          }),
+          ...problems(401, 403),
+        },
       },
     },
     '/api/tickets/{id}/route': {

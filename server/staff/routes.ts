@@ -1,11 +1,12 @@
-// /api/tickets for staff: the list with SLA timers, the detail with events, transitions, decline, re-routing.
+// /api/tickets for staff: the list with SLA timers, the detail with events, transitions, decline, re-routing; /api/executors to choose from.
 import Router from '@koa/router';
 import type { Db } from '../db/db.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { currentUser, requireRole } from '../auth/middleware.js';
+import { idempotency, type IdempotencyState } from '../http/idempotency.js';
 import { parseDecline, parseRoute, parseTicketId, parseTicketListQuery, parseTransition } from './schema.js';
-import { declineTicket, listTickets, registerTicket, routeTicketTo, ticketDetail, transitionTicket } from './tickets.js';
+import { declineTicket, listExecutors, listTickets, registerTicket, routeTicketTo, ticketDetail, transitionTicket } from './tickets.js';
 
 export interface StaffDeps {
   db: Db;
@@ -22,10 +23,12 @@ export function staffRoutes({ db, clock, config }: StaffDeps): Router {
     ctx.body = await listTickets(db, currentUser(ctx), parseTicketListQuery(ctx.query), clock.now());
   });
 
-  router.post('/api/tickets', requireRole('operator'), async (ctx) => {
+  // A retried registration (the operator's network dropped the answer) must not file the caller twice.
+  router.post('/api/tickets', requireRole('operator'), idempotency(db, (ctx) => `user:${currentUser(ctx).id}`), async (ctx) => {
+    const body = await registerTicket(db, currentUser(ctx), ctx.request.body, clock.now(), config, ctx.state.idempotency as IdempotencyState | undefined);
     ctx.status = 201;
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await registerTicket(db, currentUser(ctx), ctx.request.body, clock.now(), config);
+    ctx.body = body;
   });
 
   router.get('/api/tickets/:id', staff, async (ctx) => {
@@ -41,6 +44,10 @@ export function staffRoutes({ db, clock, config }: StaffDeps): Router {
   router.post('/api/tickets/:id/decline', requireRole('executor'), async (ctx) => {
     const id = parseTicketId(ctx.params.id);
     ctx.body = await declineTicket(db, currentUser(ctx), id, parseDecline(ctx.request.body), clock.now(), config.defaultExecutor);
+  });
+
+  router.get('/api/executors', staff, async (ctx) => {
+    ctx.body = { executors: await listExecutors(db) };
   });
 
   router.post('/api/tickets/:id/route', requireRole('operator', 'supervisor'), async (ctx) => {

@@ -5,6 +5,8 @@ export const STATUSES = ['new', 'accepted', 'in_progress', 'needs_info', 'reopen
 export type Status = typeof STATUSES[number];
 
 const MAX_ID = 2 ** 53 - 1;
+/** Ids of integer columns (organisations, api_keys) stop here; a larger one would fail in SQL instead of here. */
+export const MAX_INT4 = 2_147_483_647;
 const NOTE_MAX = 4000;
 
 /** Collects field errors so one answer names every wrong field. */
@@ -23,13 +25,13 @@ class Fields {
     return Array.isArray(v) && typeof v[0] === 'string' ? v[v.length - 1] : v;
   }
 
-  id(field: string, required: true): number;
-  id(field: string, required?: false): number | undefined;
-  id(field: string, required = false): number | undefined {
+  id(field: string, required: true, max?: number): number;
+  id(field: string, required?: false, max?: number): number | undefined;
+  id(field: string, required = false, max = MAX_ID): number | undefined {
     const v = this.raw(field);
     if (v === undefined || v === null || v === '') return required ? this.fail(field, 'required') : undefined;
     const n = typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_ID) return this.fail(field, 'a positive whole number');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) return this.fail(field, 'a positive whole number');
     return n;
   }
 
@@ -83,9 +85,9 @@ function asObject(body: unknown): Record<string, unknown> {
 }
 
 /** A numeric id from the path; `what` names it in the error ("ticket", "API key"). */
-export function parsePathId(raw: string | undefined, what: string): number {
+export function parsePathId(raw: string | undefined, what: string, max = MAX_ID): number {
   const f = new Fields({ id: raw });
-  const id = f.id('id', true);
+  const id = f.id('id', true, max);
   f.done(`The ${what} id in the path is not a number.`);
   return id;
 }
@@ -107,7 +109,7 @@ export interface TicketListQuery {
 
 export function parseTicketListQuery(query: Record<string, unknown>): TicketListQuery {
   const f = new Fields(query);
-  const executorId = f.id('executor') ?? null;
+  const executorId = f.id('executor', false, MAX_INT4) ?? null;
   const categoryCode = f.text('category', { max: 100, pattern: /^[a-z0-9_-]+$/ }) ?? null;
   let statuses: Status[] | null = null;
   const rawStatus = query.status;
@@ -215,7 +217,7 @@ export function parseDecline(body: unknown): { reason: string; version: number }
 
 export function parseRoute(body: unknown): { executorId: number; note: string | null; version: number } {
   const f = new Fields(asObject(body));
-  const executorId = f.id('executor_id', true);
+  const executorId = f.id('executor_id', true, MAX_INT4);
   const note = f.text('note') ?? null;
   const version = f.id('version', true);
   f.done('Routing needs an executor_id and the version you read.');

@@ -29,7 +29,7 @@ near AS (
 ),
 described AS (
   SELECT n.shape, n.rank, jsonb_build_object(
-           'id', o.id, 'kind', o.kind, 'label', o.label,
+           'id', o.id, 'kind', o.kind, 'kind_name_uk', k.name_uk, 'kind_name_en', k.name_en, 'label', o.label,
            'geometry', ST_AsGeoJSON(o.geom, 7)::jsonb,
            'distance_m', round(n.distance_m::numeric, 1),
            'ownership_status', o.ownership_status,
@@ -47,6 +47,7 @@ described AS (
          ) AS doc
   FROM near n
   JOIN objects o ON o.id = n.id
+  JOIN object_kinds k ON k.code = o.kind
   LEFT JOIN organisations ow ON ow.id = o.owner_id
   LEFT JOIN organisations bh ON bh.id = o.balance_holder_id
   LEFT JOIN users eu ON eu.id = o.evidence_recorded_by

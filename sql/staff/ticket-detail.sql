@@ -1,7 +1,7 @@
 -- One ticket for staff, with SLA timers against $now; none when $scopeExecutorId (an
 -- executor's organisation) is given and the ticket is not routed to it.
 SELECT t.id, t.status, s.is_open, t.category_code, c.name_uk AS category_name, t.description, t.attributes, t.media_url,
-       t.address_id, t.address_text, ST_X(t.location) AS lon, ST_Y(t.location) AS lat,
+       t.address_id, coalesce(t.address_text, ad.label) AS address_text, ST_X(t.location) AS lon, ST_Y(t.location) AS lat,
        t.executor_id, o.name AS executor_name, o.public_phone AS executor_phone, t.needs_routing, t.routed_by,
        t.deadline_class, t.source, t.object_id, t.outage_id, t.duplicate_of,
        t.created_at, t.updated_at, t.accept_due_at, t.due_at, t.accepted_at, t.done_at, t.closed_at,
@@ -19,5 +19,7 @@ FROM tickets t
 JOIN ticket_statuses s ON s.code = t.status
 JOIN categories c ON c.code = t.category_code
 JOIN organisations o ON o.id = t.executor_id
+-- The address as the caller gave it, else the label of the address it was filed at.
+LEFT JOIN addresses ad ON ad.id = t.address_id
 WHERE t.id = $id::bigint
   AND ($scopeExecutorId::integer IS NULL OR t.executor_id = $scopeExecutorId::integer)

@@ -1,6 +1,6 @@
 -- One page of the staff ticket list (plus one row to tell whether more follow), with SLA timers
 -- against $now; $scopeExecutorId limits an executor to its own organisation's tickets.
-SELECT t.id, t.status, t.category_code, c.name_uk AS category_name, t.description, t.address_id, t.address_text,
+SELECT t.id, t.status, t.category_code, c.name_uk AS category_name, t.description, t.address_id, coalesce(t.address_text, ad.label) AS address_text,
        ST_X(t.location) AS lon, ST_Y(t.location) AS lat,
        t.executor_id, o.name AS executor_name, t.needs_routing, t.routed_by, t.deadline_class, t.source,
        t.created_at, t.updated_at, t.accept_due_at, t.due_at, t.accepted_at, t.done_at, t.closed_at,
@@ -15,6 +15,8 @@ FROM tickets t
 JOIN ticket_statuses s ON s.code = t.status
 JOIN categories c ON c.code = t.category_code
 JOIN organisations o ON o.id = t.executor_id
+-- The address as the caller gave it, else the label of the address it was filed at.
+LEFT JOIN addresses ad ON ad.id = t.address_id
 WHERE ($scopeExecutorId::integer IS NULL OR t.executor_id = $scopeExecutorId::integer)
   AND ($executorId::integer IS NULL OR t.executor_id = $executorId::integer)
   AND ($categoryCode::text IS NULL OR t.category_code = $categoryCode::text)
