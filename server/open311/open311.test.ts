@@ -116,6 +116,14 @@ async function ticketCount(): Promise<number> {
   return (await db.sql<{ n: number }>('SELECT count(*)::int AS n FROM tickets'))[0]!.n;
 }
 
+/** Everything a POST could write: tickets, their contacts and events, stored Idempotency-Key answers. */
+async function footprint(): Promise<Record<string, number>> {
+  const [row] = await db.sql<Record<string, number>>(`SELECT (SELECT count(*) FROM tickets)::int AS tickets,
+    (SELECT count(*) FROM ticket_contacts)::int AS contacts, (SELECT count(*) FROM ticket_events)::int AS events,
+    (SELECT count(*) FROM idempotency_keys)::int AS idempotency_keys`);
+  return row!;
+}
+
 async function created(res: Response): Promise<{ service_request_id: string; token: string; service_notice: string }> {
   assert.equal(res.status, 200, await res.clone().text());
   const [first] = await res.json() as { service_request_id: string; token: string; service_notice: string }[];
@@ -204,16 +212,24 @@ test('a form-urlencoded POST with lat, long and attributes creates a ticket and 
   assert.deepEqual(contact, PRIVATE);
 });
 
-test('a JSON POST is accepted too, and the XML answer carries the same fields', async () => {
-  const json = await created(await post({ api_key: 'test-key', service_code: city.category, lat: 50.031, long: 36.361 }));
-  assert.match(json.service_request_id, /^\d+$/);
-  const res = await post(form({ api_key: 'test-key', service_code: city.category, lat: '50.032', long: '36.362' }), { format: 'xml' });
-  assert.equal(res.status, 200);
-  const tree = xmlToValue(parseXml(await res.text())) as { service_request_id: string; token: string; service_notice: string; account_id: string }[];
-  assert.equal(tree.length, 1);
-  assert.match(tree[0]!.service_request_id, /^\d+$/);
-  assert.match(tree[0]!.token, /^[0-9a-f-]{36}$/);
-  assert.equal(tree[0]!.account_id, '');
+test('a JSON POST is accepted too, and a POST to requests.xml answers the same fields as requests.json', async () => {
+  const fields = { api_key: 'test-key', service_code: city.category, lat: '50.032', long: '36.362', description: 'Паритет' };
+  const json = await post({ ...fields, lat: 50.032, long: 36.362 });
+  assert.equal(json.status, 200);
+  assert.match(json.headers.get('content-type') ?? '', /^application\/json/);
+  const [j] = await json.json() as Record<string, string>[];
+  const xml = await post(form(fields), { format: 'xml' });
+  assert.equal(xml.status, 200);
+  assert.match(xml.headers.get('content-type') ?? '', /^text\/xml; charset=utf-8/);
+  const tree = parseXml(await xml.text());
+  assert.equal(tree.name, 'service_requests');
+  assert.deepEqual(tree.children.map((c) => c.name), ['request']);
+  const [x] = xmlToValue(tree) as Record<string, string>[];
+  // Two tickets: their ids and tokens differ, every other field (notice, account) is the same in both formats.
+  assert.notEqual(x!.service_request_id, j!.service_request_id);
+  assert.notEqual(x!.token, j!.token);
+  assert.deepEqual({ ...x, service_request_id: 'id', token: 'token' }, asXmlWould({ ...j, service_request_id: 'id', token: 'token' }));
+  assert.deepEqual(Object.keys(j!), ['service_request_id', 'token', 'service_notice', 'account_id']);
 });
 
 test('a location may be given by address_string or address_id instead of coordinates', async () => {
@@ -255,18 +271,20 @@ const badPosts: [string, Record<string, string>, number, RegExp][] = [
   ['an e-mail that is not one', { api_key: 'test-key', service_code: 'PLAIN', lat: '50.03', long: '36.36', email: 'nobody' }, 400, /^email: must be an e-mail address/],
 ];
 
-for (const [what, fields, status, description] of badPosts) {
-  test(`a POST with ${what} gets a ${status} error list and writes nothing`, async () => {
-    const before = await ticketCount();
+for (const [i, [what, fields, status, description]] of badPosts.entries()) {
+  test(`a POST with ${what} gets a ${status} error list, the same in XML, and writes nothing`, async () => {
+    const before = await footprint();
     const body = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v === 'ASKING' ? asking : v === 'PLAIN' ? city.category : v]));
-    const errors = await errorsOf(await post(form(body)), status);
+    const headers = { 'Idempotency-Key': `refused-${i}` };
+    const errors = await errorsOf(await post(form(body), { headers }), status);
     assert.ok(errors.some((e) => description.test(e.description)), JSON.stringify(errors));
-    const xml = await post(form(body), { format: 'xml' });
+    const xml = await post(form(body), { format: 'xml', headers });
     assert.equal(xml.status, status);
     const tree = parseXml(await xml.text());
     assert.equal(tree.name, 'errors');
-    assert.equal(tree.children[0]!.name, 'error');
-    assert.equal(await ticketCount(), before);
+    assert.ok(tree.children.every((c) => c.name === 'error'));
+    assert.deepEqual(xmlToValue(tree), asXmlWould(errors));
+    assert.deepEqual(await footprint(), before);
   });
 }
 
@@ -304,6 +322,54 @@ test('the same Idempotency-Key sent twice at once still makes one ticket', async
   const ids = await Promise.all(answers.map(async (a) => (await created(a)).service_request_id));
   assert.equal(new Set(ids).size, 1);
   assert.equal(await ticketCount(), before + 1);
+});
+
+test('a POST that fails after the ticket is written leaves nothing half-written, and its retry under the same key goes through', async () => {
+  // The Idempotency-Key answer is the last write of the POST's transaction: make it fail there.
+  await db.sql(`CREATE FUNCTION test_fail_late() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.key = 'fail-late' THEN RAISE EXCEPTION 'the disk is full'; END IF; RETURN NEW; END $$`);
+  await db.sql('CREATE TRIGGER idempotency_keys__test_fail_late BEFORE INSERT ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION test_fail_late()');
+  const body = form({ api_key: 'test-key', service_code: city.category, lat: '50.042', long: '36.372', description: 'Впаде наприкінці', email: 'late.failure@example.com' });
+  try {
+    const before = await footprint();
+    const failed = await post(body, { headers: { 'Idempotency-Key': 'fail-late' } });
+    await errorsOf(failed, 500);
+    assert.deepEqual(await footprint(), before);
+    const [leak] = await db.sql<{ n: number }>("SELECT count(*)::int AS n FROM ticket_contacts WHERE email = 'late.failure@example.com'");
+    assert.equal(leak!.n, 0);
+  } finally {
+    await db.sql('DROP TRIGGER idempotency_keys__test_fail_late ON idempotency_keys');
+    await db.sql('DROP FUNCTION test_fail_late()');
+  }
+  const before = await ticketCount();
+  await created(await post(body, { headers: { 'Idempotency-Key': 'fail-late' } }));
+  assert.equal(await ticketCount(), before + 1);
+});
+
+test('a POST refused for bad input stores no answer under its Idempotency-Key: the corrected retry makes the ticket', async () => {
+  const before = await ticketCount();
+  await errorsOf(await post(form({ api_key: 'test-key', service_code: city.category, lat: '95', long: '36.36' }), { headers: { 'Idempotency-Key': 'fix-1' } }), 400);
+  const fixed = await created(await post(form({ api_key: 'test-key', service_code: city.category, lat: '50.043', long: '36.373' }), { headers: { 'Idempotency-Key': 'fix-1' } }));
+  assert.match(fixed.service_request_id, /^\d+$/);
+  assert.equal(await ticketCount(), before + 1);
+});
+
+test('an Idempotency-Key belongs to its api_key: another client using the same key gets its own ticket', async () => {
+  const other = await createApiKey(db);
+  const fields = { service_code: city.category, lat: '50.044', long: '36.374' };
+  const a = await created(await post(form({ api_key: 'test-key', ...fields }), { headers: { 'Idempotency-Key': 'shared-1' } }));
+  const b = await created(await post(form({ api_key: other.key, ...fields }), { headers: { 'Idempotency-Key': 'shared-1' } }));
+  assert.notEqual(a.service_request_id, b.service_request_id);
+  const replayed = await post(form({ api_key: other.key, ...fields }), { headers: { 'Idempotency-Key': 'shared-1' } });
+  assert.equal((await created(replayed)).service_request_id, b.service_request_id);
+});
+
+test('a malformed Idempotency-Key is refused before any work', async () => {
+  const before = await footprint();
+  const res = await post(form({ api_key: 'test-key', service_code: city.category, lat: '50.03', long: '36.36' }), { headers: { 'Idempotency-Key': 'x'.repeat(201) } });
+  const [e] = await errorsOf(res, 400);
+  assert.match(e!.description, /^Idempotency-Key: /);
+  assert.deepEqual(await footprint(), before);
 });
 
 // ---- GET requests ----------------------------------------------------------------------------
@@ -391,13 +457,43 @@ const badSearches: [string, string, string][] = [
   ['a page size over 1000', 'page_size=1001', 'page_size'],
   ['a bbox upside down', 'bbox=36.4,50.1,36.3,50.0', 'bbox'],
   ['a malformed id list', 'service_request_id=1,x', 'service_request_id'],
+  ['more than 1000 ids', `service_request_id=${Array.from({ length: 1001 }, (_, i) => i + 1).join(',')}`, 'service_request_id'],
+  ['a day that does not exist', 'start_date=2026-02-30T00:00:00Z', 'start_date'],
+  ['an hour that does not exist', 'end_date=2026-06-01T24:00:00Z', 'end_date'],
+  ['a month that does not exist', 'start_date=2026-13-01', 'start_date'],
+  ['a zone offset out of range', 'start_date=2026-06-01T00:00:00+25:00', 'start_date'],
+  ['the year 0', 'start_date=0000-01-01T00:00:00Z', 'start_date'],
+  ['a page size of 0', 'page_size=0', 'page_size'],
+  ['a page that is not a number', 'page=first', 'page'],
+  ['a bbox off the globe', 'bbox=-200,50,36,51', 'bbox'],
+  ['a status given twice', 'status=open&status=closed', 'status'],
+  ['an unknown service_code spelling', 'service_code=Bad Code', 'service_code'],
 ];
 for (const [what, query, field] of badSearches) {
-  test(`GET requests with ${what} is a 400 error naming ${field}`, async () => {
+  test(`GET requests with ${what} is a 400 error naming ${field}, the same in XML`, async () => {
     const errors = await errorsOf(await fetch(`${server.url}/open311/v2/requests.json?${query}`), 400);
     assert.ok(errors.some((e) => e.description.startsWith(`${field}: `)), JSON.stringify(errors));
+    const xml = await fetch(`${server.url}/open311/v2/requests.xml?${query}`);
+    assert.equal(xml.status, 400);
+    assert.deepEqual(xmlToValue(parseXml(await xml.text())), asXmlWould(errors));
   });
 }
+
+test('start_date and end_date exactly 90 days apart are accepted, one second more is not', async () => {
+  const ok = await fetch(`${server.url}/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-04-01T00:00:00Z`);
+  assert.equal(ok.status, 200);
+  assert.ok(Array.isArray(await ok.json()));
+  await errorsOf(await fetch(`${server.url}/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-04-01T00:00:01Z`), 400);
+  // Offsets count: 90 days in UTC, though the local dates look 90 days apart too.
+  await errorsOf(await fetch(`${server.url}/open311/v2/requests.json?start_date=2026-01-01T00:00:00%2B02:00&end_date=2026-04-01T00:00:00-01:00`), 400);
+});
+
+test('dates at the edges of the calendar answer with an empty list in both formats, not a server error', async () => {
+  for (const query of ['start_date=9999-12-01T00:00:00Z', 'end_date=1000-01-02', 'start_date=1000-01-01&end_date=1000-03-01']) {
+    const list = await assertParity(`requests.{f}?${query}`, 'service_requests');
+    assert.deepEqual(list, [], query);
+  }
+});
 
 // ---- tokens ----------------------------------------------------------------------------------
 

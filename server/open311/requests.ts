@@ -22,7 +22,27 @@ export interface RequestSearch {
 type Query = Record<string, string | string[] | undefined>;
 
 // W3C date-time: a date, or a date and time with a zone (Z or an offset).
-const W3C = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const W3C = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2})))?$/;
+
+/**
+ * A W3C date-time as a Date, or undefined. Every field must be in its range: JavaScript's own
+ * parser rolls 2026-02-30 over into March and reads 24:00 as the next day, which a client
+ * that typed them did not mean. Years from 1000 keep the value inside what both databases store.
+ */
+export function parseW3cDateTime(text: string): Date | undefined {
+  const m = W3C.exec(text);
+  if (!m) return undefined;
+  const n = (i: number) => (m[i] === undefined ? 0 : Number(m[i]));
+  const [year, month, day] = [n(1), n(2), n(3)];
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || n(4) > 23 || n(5) > 59 || n(6) > 59 || n(8) > 14 || n(9) > 59) return undefined;
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
+  const d = new Date(m[4] === undefined ? `${m[1]}-${m[2]}-${m[3]}T00:00:00Z` : text);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+const FIRST_INSTANT = Date.UTC(1000, 0, 1);
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -38,8 +58,8 @@ export function parseRequestSearch(query: Query, now: Date): RequestSearch {
   const date = (name: string): Date | undefined => {
     const v = one(name);
     if (v === undefined) return undefined;
-    const d = W3C.test(v) ? new Date(v.length === 10 ? `${v}T00:00:00Z` : v) : undefined;
-    if (!d || Number.isNaN(d.getTime())) {
+    const d = parseW3cDateTime(v);
+    if (!d) {
       errors.push({ field: name, message: 'must be a W3C date-time with a zone, e.g. 2026-11-23T00:00:00Z' });
       return undefined;
     }
@@ -94,8 +114,10 @@ export function parseRequestSearch(query: Query, now: Date): RequestSearch {
   const page = whole('page', 1, 1_000_000, 1);
   const pageSize = whole('page_size', 1, MAX_RESULTS, MAX_RESULTS);
 
-  const end = endGiven ?? (startGiven ? new Date(startGiven.getTime() + MAX_SPAN_DAYS * DAY) : now);
-  const start = startGiven ?? new Date(end.getTime() - MAX_SPAN_DAYS * DAY);
+  // A span filled in from one given date stays inside the years a date may name (1000–9999):
+  // the embedded database cannot be handed a five-digit year.
+  const end = endGiven ?? (startGiven ? new Date(Math.min(startGiven.getTime() + MAX_SPAN_DAYS * DAY, LAST_INSTANT)) : now);
+  const start = startGiven ?? new Date(Math.max(end.getTime() - MAX_SPAN_DAYS * DAY, FIRST_INSTANT));
   if (startGiven && endGiven) {
     if (end < start) errors.push({ field: 'end_date', message: 'must not be before start_date' });
     else if (end.getTime() - start.getTime() > MAX_SPAN_DAYS * DAY) {

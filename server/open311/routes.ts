@@ -1,12 +1,12 @@
 // /open311/v2/: GeoReport v2 — discovery, services, service definitions, requests (GET, POST), tokens; each in .json and .xml.
 import Router, { type RouterMiddleware } from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type Koa from 'koa';
 import type { AppDeps } from '../app.js';
 import { systemClock } from '../clock.js';
 import { maybeOne } from '../db/db.js';
 import { notFound, toProblem, badRequest, forbidden } from '../http/problem.js';
 import { idempotency, type IdempotencyState } from '../http/idempotency.js';
+import { inputReader } from '../http/input.js';
 import { createTicket } from '../tickets/intake.js';
 import { validateTicketRequest } from '../tickets/validate.js';
 import { hitRateLimit } from '../tickets/rate-limit.js';
@@ -58,7 +58,7 @@ function writeOpen311Error(ctx: Koa.Context, err: unknown) {
   send(ctx, format, 'errors', errors, p.status);
 }
 
-export function open311Routes(deps: AppDeps): Koa.Middleware {
+export function open311Routes(deps: AppDeps): Koa.Middleware & { router: Router } {
   const { db, config } = deps;
   const clock = deps.clock ?? systemClock;
   const tz = config.tickets.timeZone;
@@ -158,13 +158,14 @@ export function open311Routes(deps: AppDeps): Koa.Middleware {
   const routes = router.routes();
   const allowed = router.allowedMethods({ throw: true });
   // Its own body parser, inside the error handler: a malformed body gets the spec's error list too.
-  const parse = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '64kb' });
+  const parse = inputReader('64kb');
   const done = async () => {};
 
-  return async (ctx, next) => {
+  // `router` rides along so that route listings (server/security/routes.ts) see these routes too.
+  return Object.assign(async (ctx: Koa.Context, next: Koa.Next) => {
     if (!ctx.path.startsWith('/open311/')) return next();
     try {
-      await parse(ctx, done);
+      await parse(ctx);
       // Called by hand (not app.use) so that this one try/catch covers parsing, routing and 405s;
       // the router's context types only describe contexts the router made itself.
       await allowed(ctx as never, () => routes(ctx as never, done));
@@ -172,5 +173,5 @@ export function open311Routes(deps: AppDeps): Koa.Middleware {
     } catch (err) {
       writeOpen311Error(ctx, err);
     }
-  };
+  }, { router });
 }

@@ -60,6 +60,11 @@ const MATRIX: Case[] = [
     expect: { anonymous: 401, operator: 200, executor: 200, executorOther: 200, inspector: 200, deputy: 200, supervisor: 200, admin: 200 },
   },
   {
+    name: 'POST /api/tickets (operator intake)', method: 'POST',
+    prepare: async () => ({ path: '/api/tickets', body: { category, lat: 50.03, lon: 36.36, phone: '+380 57 000 1111' } }),
+    expect: { anonymous: 401, operator: 201, executor: 403, executorOther: 403, inspector: 403, deputy: 403, supervisor: 403, admin: 201 },
+  },
+  {
     name: 'GET /api/tickets/:id (a ticket of executor A)', method: 'GET',
     prepare: async () => ({ path: `/api/tickets/${(await ticketOfA()).id}` }),
     expect: { anonymous: 401, operator: 200, executor: 200, executorOther: 404, inspector: 200, deputy: 200, supervisor: 200, admin: 200 },

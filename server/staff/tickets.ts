@@ -2,6 +2,7 @@
 import { maybeOne, one, type Db, type Queryable } from '../db/db.js';
 import { setActor } from '../db/actor.js';
 import { conflict, forbidden, notFound, badRequest } from '../http/problem.js';
+import type { IdempotencyState } from '../http/idempotency.js';
 import { addTicketEvent } from '../tickets/events.js';
 import { createTicket } from '../tickets/intake.js';
 import { validateTicketRequest } from '../tickets/validate.js';
@@ -54,6 +55,11 @@ export async function listTickets(db: Db, user: User, q: TicketListQuery, now: D
     tickets: rows.slice(0, q.limit).map(presentTicketRow),
     next_offset: more ? q.offset + q.limit : null,
   };
+}
+
+/** The organisations that take tickets: the queue's filter, and whom a ticket or an outage can be given to. */
+export async function listExecutors(q: Queryable) {
+  return q.query<{ id: number; code: string; name: string; phone: string | null }>('staff/executors');
 }
 
 async function allowedMoves(q: Queryable, user: User, status: string): Promise<string[]> {
@@ -186,9 +192,15 @@ export async function routeTicketTo(db: Db, user: User, id: number, input: { exe
   });
 }
 
-/** Operator intake: the caller's ticket through the same validation and createTicket as every other source. */
-export async function registerTicket(db: Db, user: User, body: unknown, now: Date, config: Config) {
+/**
+ * Operator intake: the caller's ticket through the same validation and createTicket as every other
+ * source. With an Idempotency-Key the answer is stored in the same transaction as the ticket.
+ */
+export async function registerTicket(db: Db, user: User, body: unknown, now: Date, config: Config, idempotency?: IdempotencyState) {
   const input = await validateTicketRequest(db, body, { dialect: 'api', source: 'operator', operatorFields: true });
-  const t = await db.transaction((tx) => createTicket(tx, input, { now, actor: actorOf(user), config }));
-  return presentCreated(t);
+  return db.transaction(async (tx) => {
+    const created = presentCreated(await createTicket(tx, input, { now, actor: actorOf(user), config }));
+    await idempotency?.save(tx, { status: 201, type: 'application/json; charset=utf-8', body: created }, now);
+    return created;
+  });
 }

@@ -63,6 +63,30 @@ async function rules() {
     "SELECT from_status, to_status, actor FROM ticket_transitions WHERE actor IN ('operator', 'executor', 'supervisor', 'admin') ORDER BY actor, from_status, to_status");
 }
 
+/**
+ * The workflow of the issue, written out by hand: the two tests below take their moves from the
+ * ticket_transitions table, so this one makes sure the table is this workflow and nothing more.
+ */
+const WORKFLOW: Record<string, string[]> = {
+  executor: ['accepted→done', 'accepted→in_progress', 'accepted→needs_info', 'in_progress→done', 'in_progress→needs_info',
+    'new→accepted', 'new→needs_info', 'reopened→accepted', 'reopened→done'],
+  operator: ['done→closed', 'done→reopened', 'needs_info→duplicate', 'needs_info→new', 'needs_info→rejected', 'new→duplicate', 'new→rejected'],
+  supervisor: ['done→closed', 'done→reopened', 'new→duplicate', 'new→rejected'],
+  admin: ['accepted→in_progress', 'done→closed', 'in_progress→done', 'new→accepted', 'new→rejected'],
+  citizen: ['closed→reopened', 'done→closed', 'done→reopened', 'needs_info→new'],
+  system: ['done→closed'],
+};
+
+test('the workflow table holds exactly the moves of the dispatch workflow, role by role', async () => {
+  const rows = await db.sql<{ actor: string; from_status: string; to_status: string }>('SELECT actor, from_status, to_status FROM ticket_transitions');
+  const table: Record<string, string[]> = {};
+  for (const r of rows) (table[r.actor] ??= []).push(`${r.from_status}→${r.to_status}`);
+  for (const moves of Object.values(table)) moves.sort();
+  assert.deepEqual(table, Object.fromEntries(Object.entries(WORKFLOW).map(([role, moves]) => [role, [...moves].sort()])));
+  // No role may leave a closed-for-good ticket, and nobody but the citizen reopens a closed one.
+  assert.ok(!rows.some((r) => r.from_status === 'rejected' || r.from_status === 'duplicate'));
+});
+
 test('every move the ticket_transitions table allows a role succeeds, stamps its time and writes a ticket event', async () => {
   original = (await ticketIn('new')).id;
   const allowed = await rules();

@@ -1,4 +1,4 @@
-// What a citizen does with the token of their ticket: rate the result, reopen it within the window, read its card.
+// What a citizen does with the token of their ticket: rate the result, reopen it within the window, answer a question, read its card.
 import { maybeOne, one, type Queryable } from '../db/db.js';
 import { setActor } from '../db/actor.js';
 import { conflict, notFound } from '../http/problem.js';
@@ -17,6 +17,7 @@ interface LockedTicket {
   token_ticket_id: number;
   may_reopen: boolean;
   may_close: boolean;
+  may_clarify: boolean;
 }
 
 async function lockByToken(tx: Queryable, token: string): Promise<LockedTicket> {
@@ -56,12 +57,28 @@ export async function reopenTicket(tx: Queryable, token: string, reason: string,
   return { id: t.id, status: row.status, dueAt: row.due_at };
 }
 
+/**
+ * The reporter answers the executor's question (status needs_info): the ticket goes back to new for
+ * its executor. The answer is kept in a staff-only event: it may hold a flat number or a time the
+ * reporter is at home, which the public history (and Open311 status_notes) must not show.
+ */
+export async function clarifyTicket(tx: Queryable, token: string, answer: string, now: Date): Promise<{ id: number; status: string }> {
+  await setActor(tx, 'citizen');
+  const t = await lockByToken(tx, token);
+  if (!t.may_clarify) throw conflict(`Ticket ${t.id} is ${t.status}: an answer is taken only while the executor waits for one.`);
+  const row = await one<{ status: string }>(tx, 'tickets/clarify', { id: t.id, now });
+  await addTicketEvent(tx, { ticketId: t.id, kind: 'status', actor: CITIZEN, at: now, fromStatus: t.status, toStatus: 'new', note: 'Заявник надав уточнення.' });
+  await addTicketEvent(tx, { ticketId: t.id, kind: 'comment', actor: CITIZEN, at: now, note: answer, public: false });
+  return { id: t.id, status: row.status };
+}
+
 export interface CitizenCard {
   ticket: PublicTicket;
   events: { at: string; kind: string; from_status: string | null; to_status: string | null; note: string | null }[];
   rating: number | null;
   may_rate: boolean;
   may_reopen: boolean;
+  may_clarify: boolean;
 }
 
 /** The reporter's view: the public ticket, its public history, and what they may do now. */
@@ -69,7 +86,7 @@ export async function citizenCard(db: Queryable, token: string, now: Date, setti
   const ids = await maybeOne<{ id: number; root_id: number }>(db, 'tickets/by-token', { token });
   if (!ids) throw notFound('No ticket has this token.');
   const [row] = await loadPublicTickets(db, [ids.id]);
-  const state = await one<{ status: string; rating: number | null; done_at: Date | null; closed_at: Date | null; may_reopen: boolean }>(
+  const state = await one<{ status: string; rating: number | null; done_at: Date | null; closed_at: Date | null; may_reopen: boolean; may_clarify: boolean }>(
     db, 'tickets/citizen-state', { id: ids.root_id });
   const events = await db.query<{ at: Date; kind: string; from_status: string | null; to_status: string | null; note: string | null }>(
     'tickets/public-events', { id: ids.root_id });
@@ -80,5 +97,6 @@ export async function citizenCard(db: Queryable, token: string, now: Date, setti
     rating: state.rating,
     may_rate: state.status === 'done' || state.status === 'closed',
     may_reopen: state.may_reopen && finishedAt !== null && finishedAt.getTime() + settings.reopenWindowDays * 86_400_000 >= now.getTime(),
+    may_clarify: state.may_clarify,
   };
 }

@@ -1,8 +1,9 @@
-// Citizen-facing ticket API: the web form, routing and duplicate previews, and the token card (rate, reopen).
+// Citizen-facing ticket API: the web form, routing and duplicate previews, and the token card (rate, reopen, clarify).
 //   POST /api/public/tickets                 the citizen web form (JSON; Idempotency-Key honoured)
 //   GET  /api/public/tickets/:token          the reporter's card: public ticket, public history, what they may do
 //   POST /api/public/tickets/:token/rating   { rating: 1–5 }
 //   POST /api/public/tickets/:token/reopen   { reason }
+//   POST /api/public/tickets/:token/clarify  { answer }: the reporter answers the executor's question (needs_info → new)
 //   GET  /api/routing?lon=&lat=&category=[&object_id=]   who would get it, by when (before submitting)
 //   GET  /api/duplicates?lon=&lat=&category=             open tickets it may repeat
 import Router from '@koa/router';
@@ -16,7 +17,7 @@ import { createTicket, findDuplicateCandidates } from './intake.js';
 import { validateTicketRequest } from './validate.js';
 import { routeTicket } from './routing.js';
 import { hitRateLimit } from './rate-limit.js';
-import { rateTicket, reopenTicket, citizenCard } from './citizen.js';
+import { rateTicket, reopenTicket, clarifyTicket, citizenCard } from './citizen.js';
 import { isoWithOffset, serviceNotice } from './present.js';
 import type { CreatedTicket, DuplicateCandidate } from './types.js';
 
@@ -123,6 +124,16 @@ export function ticketRoutes(deps: AppDeps): Router {
     }
     const result = await db.transaction((tx) => reopenTicket(tx, token, reason, clock.now(), config.tickets));
     ctx.body = { id: result.id, status: result.status, due_at: isoWithOffset(result.dueAt, tz) };
+  });
+
+  router.post('/public/tickets/:token/clarify', async (ctx) => {
+    const token = tokenParam(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const answer = typeof body.answer === 'string' ? body.answer.trim() : '';
+    if (answer === '' || [...answer].length > 2000 || /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(answer)) {
+      throw badRequest('Answer the executor\'s question.', [{ field: 'answer', message: 'is required: 1 to 2000 characters of text' }]);
+    }
+    ctx.body = await db.transaction((tx) => clarifyTicket(tx, token, answer, clock.now()));
   });
 
   router.get('/routing', async (ctx) => {

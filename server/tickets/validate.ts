@@ -87,11 +87,12 @@ class Checker {
     return n;
   }
 
-  id(key: string): number | undefined {
+  /** `max`: addresses.id is an integer column, so its ids stop at 2^31 − 1. */
+  id(key: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
     const v = this.raw(key);
     if (v === undefined || v === null || v === '') return undefined;
     const s = String(v).trim();
-    if (!/^[1-9]\d{0,14}$/.test(s) || (typeof v !== 'string' && typeof v !== 'number')) return void this.fail(key, 'must be a positive whole number');
+    if (!/^[1-9]\d{0,14}$/.test(s) || (typeof v !== 'string' && typeof v !== 'number') || Number(s) > max) return void this.fail(key, 'must be a positive whole number');
     return Number(s);
   }
 
@@ -232,10 +233,12 @@ export async function validateTicketRequest(q: Queryable, body: unknown, opts: V
 
   const lat = c.number('lat', -90, 90);
   const lon = c.number('lon', -180, 180);
-  const latGiven = c.raw('lat') !== undefined && c.raw('lat') !== '';
-  const lonGiven = c.raw('lon') !== undefined && c.raw('lon') !== '';
+  // null is "not given", as number() reads it: a lat of null beside a lon is a missing lat, not a location.
+  const given = (v: unknown) => v !== undefined && v !== null && v !== '';
+  const latGiven = given(c.raw('lat'));
+  const lonGiven = given(c.raw('lon'));
   if (latGiven !== lonGiven) c.fail(latGiven ? 'lon' : 'lat', `is required together with ${c.name(latGiven ? 'lat' : 'lon')}`);
-  const addressId = c.id('addressId');
+  const addressId = c.id('addressId', 2_147_483_647);
   const addressString = c.text('addressString', 500);
   const objectId = c.id('objectId');
   if (!latGiven && !lonGiven && addressId === undefined && addressString === undefined && objectId === undefined &&
