@@ -11,6 +11,20 @@ export interface Config {
   dataDir: string;
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
+  /**
+   * Requests waiting for a pool connection at which new requests get a fast 503 (0: never).
+   * 50 is five per connection of the default pool: an admitted request waits a few statement
+   * times, never the pool's 5 s connection timeout, and a refused one learns it at once.
+   */
+  dbMaxQueue: number;
+  /**
+   * The same bound in time: once the request waiting longest for a connection has waited this
+   * long, new requests get the fast 503 (0: never). Length alone is not enough: when the database
+   * slows down, 50 waiters can mean seconds, and requests let in would only time out later.
+   */
+  dbMaxWaitMs: number;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are closed. */
+  shutdownGraceMs: number;
   /** Open311 POST keys accepted besides those in the api_keys table. */
   open311ApiKeys: string[];
   /** The organisation code that gets tickets no service area covers. */
@@ -43,6 +57,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.MISTO_DATA_DIR || '.misto-data'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
     dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
+    dbMaxQueue: integer(env, 'DB_MAX_QUEUE', 50, 0, 100_000),
+    dbMaxWaitMs: integer(env, 'DB_MAX_WAIT_MS', 1_000, 0, 600_000),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     open311ApiKeys: (env.OPEN311_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     defaultExecutor: env.MISTO_DEFAULT_EXECUTOR || 'contact-centre',
     tickets: loadTicketsConfig(env),

@@ -6,7 +6,7 @@ import { badRequest } from '../http/problem.js';
 import { currentUser, requireRole } from './middleware.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.js';
 import { createUserAccount, parseNewUser } from './users.js';
-import { parsePathId } from '../staff/schema.js';
+import { MAX_INT4, parsePathId } from '../staff/schema.js';
 
 export function adminRoutes(db: Db, clock: Clock): Router {
   const router = new Router({ prefix: '/api/admin' });
@@ -27,7 +27,7 @@ export function adminRoutes(db: Db, clock: Clock): Router {
   });
 
   router.delete('/api-keys/:id', async (ctx) => {
-    await revokeApiKey(db, currentUser(ctx).id, parsePathId(ctx.params.id, 'API key'), clock.now());
+    await revokeApiKey(db, currentUser(ctx).id, parsePathId(ctx.params.id, 'API key', MAX_INT4), clock.now());
     ctx.status = 204;
   });
 

@@ -26,8 +26,9 @@ export const conflict = (detail: string) => new Problem(409, 'conflict', 'Confli
 export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Forbidden', detail);
 export const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Login required', detail);
 
-// Connection-level failures: the database is away, so ask the client to come back.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', '53300']);
+// Connection-level failures: the database is away, so ask the client to come back. 57014 is a
+// statement cancelled by statement_timeout: the database was too busy to answer in time.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', '53300', '57014']);
 
 function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };

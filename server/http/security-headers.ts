@@ -31,20 +31,25 @@ export function contentSecurityPolicy(opts: SecurityHeaderOptions = {}): string 
 
 export function securityHeaders(opts: SecurityHeaderOptions = {}): Koa.Middleware {
   const csp = contentSecurityPolicy(opts);
+  const apply = (ctx: Koa.Context) => {
+    ctx.set('Content-Security-Policy', csp);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');
+    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    ctx.set('Permissions-Policy', 'geolocation=(self), camera=(self), microphone=()');
+    // Only over TLS: HSTS on plain http would be ignored at best and a lock-out at worst.
+    if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    ctx.remove('X-Powered-By');
+    ctx.remove('Server');
+  };
   return async (ctx, next) => {
+    // Before: a handler that writes its own head (the live stream) sends them too. After: nothing downstream took them away.
+    apply(ctx);
     try {
       await next();
     } finally {
-      ctx.set('Content-Security-Policy', csp);
-      ctx.set('X-Content-Type-Options', 'nosniff');
-      ctx.set('X-Frame-Options', 'DENY');
-      ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');
-      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-      ctx.set('Permissions-Policy', 'geolocation=(self), camera=(self), microphone=()');
-      // Only over TLS: HSTS on plain http would be ignored at best and a lock-out at worst.
-      if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-      ctx.remove('X-Powered-By');
-      ctx.remove('Server');
+      if (!ctx.headerSent) apply(ctx);
     }
   };
 }
