@@ -14,6 +14,7 @@ import { changedAreas, tileRangesFor } from './invalidation.js';
 import { encoderFor, renderTile } from './render.js';
 import type { Encoder } from './sql.js';
 import type { TileAddress } from './tile.js';
+import { overloaded } from '../server/http/load-shedding.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -26,6 +27,55 @@ export interface TileServiceOptions {
   clock?: Clock;
   maxBytes?: number;
   encoder?: Encoder;
+  /** false: every request renders its own tile, no cache and no sharing of computations — the
+   *  uncached path the benchmark sets against the bare tile SQL. Default true. */
+  cache?: boolean;
+  /** Tile statements run at once; default the connection pool less two (at least 1), which the
+   *  rest of the app keeps; the embedded database, one connection, gets 1. */
+  renderSlots?: number;
+  /** Renders that may wait for a slot before new ones are refused (503); default 256. */
+  renderQueue?: number;
+}
+
+/**
+ * Turns to run a tile statement. A change near the city centre makes every low zoom redraw at
+ * once, and a low-zoom tile of a big city takes a second of database time: unbounded, those
+ * renders would hold every pooled connection while the rest of the app (and the cheap street
+ * tiles) waited past the pool's timeout. So renders take at most `size` connections, and when
+ * some wait, the deepest zoom goes first: its tile is the cheapest and the one a user is
+ * looking at closest.
+ */
+export class RenderSlots {
+  private busy = 0;
+  private readonly waiting: { z: number; go: () => void }[] = [];
+
+  /** maxQueue: tiles waiting beyond which a new one is refused with a fast 503 (Retry-After)
+   *  rather than left to wait past any client's patience. */
+  constructor(readonly size: number, readonly maxQueue = Number.POSITIVE_INFINITY) {}
+
+  async run<T>(z: number, fn: () => Promise<T>): Promise<T> {
+    if (this.busy >= this.size) {
+      if (this.waiting.length >= this.maxQueue) throw overloaded(1);
+      await new Promise<void>((go) => {
+        const at = this.waiting.findIndex((w) => w.z < z);
+        this.waiting.splice(at === -1 ? this.waiting.length : at, 0, { z, go });
+      });
+    } else {
+      this.busy++;
+    }
+    try {
+      return await fn();
+    } finally {
+      // The slot passes straight to the next in line, or is freed.
+      const next = this.waiting.shift();
+      if (next) next.go();
+      else this.busy--;
+    }
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
 }
 
 export interface TileService {
@@ -47,10 +97,12 @@ export function createTileService(opts: TileServiceOptions): TileService {
   const encoder = opts.encoder ?? encoderFor(opts.db.backend);
   const cache = new TileCache({ maxBytes: opts.maxBytes ?? DEFAULT_CACHE_BYTES, now: () => clock.now().getTime() });
   let renders = 0;
+  const slots = new RenderSlots(opts.renderSlots ?? Math.max(1, (opts.db.poolStats?.().max ?? 3) - 2), opts.renderQueue ?? 256);
 
   async function render(layers: readonly TileLayer[], tile: TileAddress): Promise<CachedTile> {
     renders++;
-    const out = await renderTile(opts.db, layers, tile, clock.now(), encoder);
+    // The clock is read when the statement runs, not when the request came in.
+    const out = await slots.run(tile.z, () => renderTile(opts.db, layers, tile, clock.now(), encoder));
     if (out.bytes.length === 0) return { ...EMPTY, expiresAt: out.expiresAt?.getTime() ?? null };
     return {
       raw: out.bytes,
@@ -75,6 +127,7 @@ export function createTileService(opts: TileServiceOptions): TileService {
       // Below its minzoom a layer has nothing; a tile of no layer needs no database.
       const shown = layers.filter((l) => tile.z >= l.minzoom);
       if (shown.length === 0) return EMPTY;
+      if (opts.cache === false) return render(shown, tile);
       return cache.get(shown.map((l) => l.id), tile, () => render(shown, tile));
     },
     stats: () => ({ ...cache.stats(), renders }),
@@ -84,6 +137,12 @@ export function createTileService(opts: TileServiceOptions): TileService {
 }
 
 const services = new WeakMap<AppDeps, TileService>();
+
+/** Makes service the tile service of the app built from deps; call before createApp(deps). */
+export function provideTileService(deps: AppDeps, service: TileService): void {
+  if (services.has(deps)) throw new Error('this app already has its tile service');
+  services.set(deps, service);
+}
 
 /** The one tile service of an app (its routes and its tests share it). */
 export function tileServiceFor(deps: AppDeps): TileService {

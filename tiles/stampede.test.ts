@@ -8,11 +8,12 @@ import { ManualClock } from '../server/clock.js';
 import type { Db } from '../server/db/db.js';
 import { makeTileCity } from '../server/testing/factories/tiles.js';
 import { LAYERS } from './layers.js';
-import { tileServiceFor } from './service.js';
+import { createTileService, tileServiceFor } from './service.js';
 import { tileOf } from './tile.js';
 import { get } from './testing.js';
 
 let db: Db;
+let counting: Db;
 let server: TestServer;
 let tileStatements = 0;
 const clock = new ManualClock('2026-11-23T09:00:00Z');
@@ -21,7 +22,7 @@ before(async () => {
   db = await testDb();
   await makeTileCity(db, clock.now());
   // The app's database, counting the tile statements that reach it.
-  const counting: Db = Object.assign(Object.create(db) as Db, {
+  counting = Object.assign(Object.create(db) as Db, {
     sql: (text: string, params?: Record<string, unknown>) => {
       if (text.startsWith('WITH bounds AS')) tileStatements++;
       return db.sql(text, params);
@@ -48,4 +49,17 @@ test('64 simultaneous requests for one uncached tile make exactly one database q
   assert.equal(tileStatements, 1);
   // Whoever did not start the computation waited for it or found its result.
   assert.equal((after.joined - before.joined) + (after.hits - before.hits), 63);
+});
+
+test('with the cache off every request renders its own tile (the uncached server of the benchmark)', async () => {
+  const service = createTileService({ db: counting, clock, cache: false });
+  const t = tileOf(36.3452, 50.0301, 16);
+  const before = tileStatements;
+  const tiles = await Promise.all(Array.from({ length: 4 }, () => service.get(LAYERS, t)));
+  await service.get(LAYERS, t);
+  assert.equal(tileStatements - before, 5);
+  assert.equal(service.stats().renders, 5);
+  assert.equal(service.stats().entries, 0);
+  assert.ok(tiles[0]!.raw.length > 0 && tiles.every((x) => x.hash === tiles[0]!.hash));
+  service.close();
 });

@@ -54,14 +54,20 @@ function assertAt(got: [number, number] | undefined, at: LonLat, z: number) {
   assert.ok(Math.abs(got[0] - x) <= 1 && Math.abs(got[1] - y) <= 1, `expected about [${x.toFixed(1)}, ${y.toFixed(1)}], got [${got.join(', ')}]`);
 }
 
-function assertSquareAround(f: DecodedFeature, at: LonLat, z: number) {
+/** Asserts the feature is one ring with the four corners of box [w, s, e, n], as drawn in tile t. */
+function assertBox(f: DecodedFeature, [w, s, e, n]: [number, number, number, number], t: TileAddress) {
+  assert.equal(f.type, 3, 'a polygon');
+  assert.equal(f.geometry.length, 1, 'one ring');
   const ring = f.geometry[0]!;
   assert.equal(ring.length, 5, 'a closed four-cornered ring');
-  const corners: LonLat[] = [[at[0] - 0.0001, at[1] - 0.0001], [at[0] + 0.0001, at[1] - 0.0001], [at[0] + 0.0001, at[1] + 0.0001], [at[0] - 0.0001, at[1] + 0.0001]];
-  for (const c of corners) {
-    const [x, y] = tileCoordinates(c[0], c[1], tileOf(at[0], at[1], z));
+  for (const c of [[w, s], [e, s], [e, n], [w, n]] as LonLat[]) {
+    const [x, y] = tileCoordinates(c[0], c[1], t);
     assert.ok(ring.some(([rx, ry]) => Math.abs(rx - x) <= 1 && Math.abs(ry - y) <= 1), `a corner near [${x.toFixed(1)}, ${y.toFixed(1)}] in ${JSON.stringify(ring)}`);
   }
+}
+
+function assertSquareAround(f: DecodedFeature, at: LonLat, z: number) {
+  assertBox(f, [at[0] - 0.0001, at[1] - 0.0001, at[0] + 0.0001, at[1] + 0.0001], tileOf(at[0], at[1], z));
 }
 
 test('streets, buildings and service areas decode with their public properties where the city put them', async () => {
@@ -83,6 +89,12 @@ test('streets, buildings and service areas decode with their public properties w
     { id: city.serviceAreas.water, category: 'tiles_water_leak', executor: 'tiles-vodokanal', name: 'Уся ділянка' });
   assert.deepEqual(byId(areas, city.serviceAreas.lighting)?.properties,
     { id: city.serviceAreas.lighting, category: 'tiles_street_light', executor: 'tiles-svitlo', name: 'Захід' });
+  // Both areas lie inside this z12 tile, so they come whole, corner for corner.
+  const z12 = tileOf(36.345, 50.03, 12);
+  assertBox(byId(areas, city.serviceAreas.water)!, [36.33, 50.02, 36.37, 50.04], z12);
+  assertBox(byId(areas, city.serviceAreas.lighting)!, [36.34, 50.025, 36.35, 50.035], z12);
+  // Lower priority is drawn first, under the higher; then by id.
+  assert.deepEqual(areas.map((f) => f.properties.id), [city.serviceAreas.water, city.serviceAreas.lighting]);
 });
 
 test('outages show active and announced zones with utility, kind, window and public text; ended and cancelled ones do not', async () => {
@@ -101,7 +113,9 @@ test('outages show active and announced zones with utility, kind, window and pub
   assert.equal(byId(outages, city.outages.cancelled), undefined);
   // The upcoming zone is drawn first, the active one over it.
   assert.deepEqual(outages.map((f) => f.properties.id), [city.outages.upcomingPower, city.outages.activeWater]);
-  assert.equal(outages[0]!.type, 3);
+  const z13 = tileOf(36.350, 50.030, 13);
+  assertBox(byId(outages, city.outages.activeWater)!, [36.3440, 50.0300, 36.3470, 50.0310], z13);
+  assertBox(byId(outages, city.outages.upcomingPower)!, [36.3545, 50.0290, 36.3565, 50.0310], z13);
 });
 
 test('addresses are footprints (points where unknown) flagged when an active outage covers them', async () => {
@@ -177,6 +191,73 @@ test(`below z${TICKET_POINTS_FROM_ZOOM} the cluster counts of a tile add up to t
         const [x, y] = c.geometry[0]![0]!;
         assert.ok(x >= 0 && x <= 4096 && y >= 0 && y <= 4096, 'a cluster lies in its own tile');
       }
+    }
+  }
+});
+
+test(`below z${TICKET_POINTS_FROM_ZOOM} each cluster is one 64-pixel cell: its counts and its place are those of the tickets in the cell`, async () => {
+  // A crowd over several tiles at every low zoom, with every status, some overdue, some hidden.
+  let seed = 7;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const statuses = ['new', 'accepted', 'in_progress', 'needs_info', 'reopened', 'done', 'closed', 'rejected'];
+  const OPEN = new Set(['new', 'accepted', 'in_progress', 'needs_info', 'reopened']);
+  const crowd: { id: number; at: LonLat; status: string; overdue: boolean }[] = [];
+  for (let i = 0; i < 80; i++) {
+    const at: LonLat = [36.28 + random() * 0.16, 49.98 + random() * 0.1];
+    const status = statuses[i % statuses.length]!;
+    const dueInHours = random() * 96 - 48;
+    const t = await addTicket(db, clock.now(), { at, status, dueInHours, createdHoursAgo: 50, ...(status === 'closed' ? { closedDaysAgo: 1 } : {}) });
+    crowd.push({ id: t.id, at, status, overdue: OPEN.has(status) && dueInHours < 0 });
+  }
+  const everyone = [...crowd.filter((c) => c.status !== 'rejected'), ...Object.values(city.tickets).map((t) => ({ id: t.id, at: t.at, status: '', overdue: false }))];
+  try {
+    for (let z = 0; z < TICKET_POINTS_FROM_ZOOM; z++) {
+      const tiles = new Map(everyone.map((s) => { const t = tileOf(s.at[0], s.at[1], z); return [`${t.x}/${t.y}`, t]; }));
+      let total = 0;
+      for (const tile of tiles.values()) {
+        // The tickets of the tile by cell, as the layer's SQL groups them: 8 × 8 cells of 512 units.
+        const cells = new Map<string, { n: number; x: number; y: number; ids: number[] }>();
+        for (const s of everyone) {
+          const [x, y] = tileCoordinates(s.at[0], s.at[1], tile);
+          if (x < 0 || x >= 4096 || y < 0 || y >= 4096) continue;
+          const key = `${Math.floor(x / 512)}/${Math.floor(y / 512)}`;
+          const cell = cells.get(key) ?? { n: 0, x: 0, y: 0, ids: [] };
+          cell.n++; cell.x += x; cell.y += y; cell.ids.push(s.id);
+          cells.set(key, cell);
+        }
+        // The invalidation of the crowd's inserts arrives through NOTIFY: wait for the full count.
+        const expected = [...cells.values()].reduce((n, c) => n + c.n, 0);
+        const { value: clusters } = await eventually(async () => {
+          const got = decodeTile((await get(server.url + path('tickets', tile))).body).tickets ?? [];
+          return got.reduce((n, c) => n + Number(c.properties.count), 0) === expected ? got : undefined;
+        }, 3_000, `z${z} ${tile.x}/${tile.y} counting ${expected}`);
+        assert.equal(clusters.length, cells.size, `z${z} ${tile.x}/${tile.y}: one cluster per occupied cell`);
+        for (const c of clusters) {
+          const [x, y] = c.geometry[0]![0]!;
+          const cell = cells.get(`${Math.floor(x / 512)}/${Math.floor(y / 512)}`);
+          assert.ok(cell, `z${z}: a cluster at [${x}, ${y}] in a cell with no ticket`);
+          assert.equal(c.properties.count, cell.n, `z${z}: the cluster counts its cell`);
+          assert.ok(Math.abs(x - cell.x / cell.n) <= 1 && Math.abs(y - cell.y / cell.n) <= 1, `z${z}: the cluster sits at the mean of its tickets`);
+          const of = (pred: (s: (typeof crowd)[number]) => boolean) => crowd.filter((s) => cell.ids.includes(s.id) && pred(s)).length;
+          if (cell.ids.every((id) => crowd.some((s) => s.id === id))) {
+            assert.equal(c.properties.open_count, of((s) => OPEN.has(s.status)));
+            assert.equal(c.properties.done_count, of((s) => s.status === 'done'));
+            assert.equal(c.properties.closed_count, of((s) => s.status === 'closed'));
+            assert.equal(c.properties.overdue_count, of((s) => s.overdue));
+          }
+        }
+        total += expected;
+      }
+      assert.equal(total, everyone.length, `z${z}: every shown ticket is counted in exactly one tile`);
+    }
+  } finally {
+    await db.sql('DELETE FROM tickets WHERE id IN (SELECT jsonb_array_elements_text($ids::jsonb)::bigint)', { ids: JSON.stringify(crowd.map((c) => c.id)) });
+  }
+  // Later tests count from a city without the crowd: wait until the tiles have dropped it.
+  for (let z = 0; z < TICKET_POINTS_FROM_ZOOM; z++) {
+    for (const t of new Map(crowd.map((s) => { const u = tileOf(s.at[0], s.at[1], z); return [`${u.x}/${u.y}`, u]; })).values()) {
+      const want = Object.values(city.tickets).filter((s) => { const u = tileOf(s.at[0], s.at[1], z); return u.x === t.x && u.y === t.y; }).length;
+      await eventually(async () => ((decodeTile((await get(server.url + path('tickets', t))).body).tickets ?? []).reduce((n, c) => n + Number(c.properties.count), 0) === want ? true : undefined), 3_000, `z${z} without the crowd`);
     }
   }
 });
@@ -374,6 +455,9 @@ test('clients that hang up mid-tile leave no database connection behind', async 
   // More simultaneous uncached tiles than the pool has connections: a leaked one would stall them.
   const many = await Promise.all(Array.from({ length: 24 }, (_, i) => get(server.url + path(ALL, tileOf(36.30 + i * 0.01, 50.1, 16)))));
   assert.ok(many.every((r) => r.status === 200 || r.status === 204));
+  // Every connection the pool opened is back in it (the embedded database has no pool).
+  const pool = db.poolStats?.();
+  if (pool) assert.deepEqual({ idle: pool.idle, waiting: pool.waiting }, { idle: pool.total, waiting: 0 });
   if (db.backend === 'postgres') {
     const stuck = await db.sql<{ n: number }>(
       "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state IN ('active', 'idle in transaction') AND pid <> pg_backend_pid()");
