@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Db } from '../db/db.js';
 import type { Clock } from '../clock.js';
 import { requireRole } from '../auth/middleware.js';
-import { parseId } from '../outages/schema.js';
+import { MAX_INT4, parseId } from '../outages/schema.js';
 import {
   addressCard, affectedAddress, affectedPoint, nearestAddresses, parseAddressLookup, parseCardQuery, parsePoint, searchAddresses,
 } from './addresses.js';
@@ -20,14 +20,14 @@ export function addressRoutes(db: Db, clock: Clock): Router {
   });
 
   router.get('/api/addresses/:id/card', requireRole('operator', 'supervisor', 'executor', 'inspector'), async (ctx) => {
-    const id = parseId(ctx.params.id, 'id');
+    const id = parseId(ctx.params.id, 'id', MAX_INT4);
     const { radiusM } = parseCardQuery(ctx.query);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await addressCard(db, id, radiusM, clock.now());
   });
 
   router.get('/api/addresses/:id/affected', async (ctx) => {
-    const id = parseId(ctx.params.id, 'id');
+    const id = parseId(ctx.params.id, 'id', MAX_INT4);
     ctx.body = await affectedAddress(db, id, clock.now());
   });
 

@@ -3,16 +3,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDb } from '../testing/db.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
-import { createSmallCity, type SmallCity } from '../testing/factories/outages.js';
+import { createAddress, createSmallCity, createStreet, type SmallCity } from '../testing/factories/outages.js';
 import type { Db } from '../db/db.js';
 
 let db: Db;
 let city: SmallCity;
 let server: TestServer;
+/** Провулок Гагаріна 20: the same name and number as проспект Гагаріна 20, another street type, far away. */
+let laneTwenty: number;
 
 before(async () => {
   db = await testDb();
   city = await createSmallCity(db);
+  const lane = await createStreet(db, 'Гагаріна провулок');
+  laneTwenty = await createAddress(db, { streetId: lane, streetName: 'Гагаріна провулок', house: '20', lon: 36.33, lat: 50.02 });
   server = await startTestServer(db);
 });
 after(async () => { await server.close(); await db.close(); });
@@ -60,6 +64,19 @@ test(`each of ${writings.length} real-world ways of writing an address finds tha
     if (first !== expected) misses.push(`"${q}" → ${first}, expected ${expected}`);
   }
   assert.deepEqual(misses, []);
+});
+
+test('a named street type picks the street of that type among streets of the same name, and without a type both are offered', async () => {
+  for (const q of ['пров. Гагаріна, 20', 'провулок Гагаріна 20', 'пер. Гагарина 20', 'Гагаріна пров 20']) {
+    assert.equal((await search(q))[0]?.id, laneTwenty, q);
+  }
+  for (const q of ['просп. Гагаріна, 20', 'пр-т Гагаріна 20', 'Гагарина пр. 20', 'проспект Гагаріна 20']) {
+    assert.equal((await search(q))[0]?.id, city.addresses['gagarina 20'], q);
+  }
+  const untyped = await search('Гагаріна 20');
+  assert.deepEqual(untyped.slice(0, 2).map((h) => h.id).sort((a, b) => a - b), [city.addresses['gagarina 20']!, laneTwenty].sort((a, b) => a - b));
+  // A wrong type does not hide the house: there is no вулиця Гагаріна 20А, the проспект's is found.
+  assert.equal(city.keyOf((await search('вул. Гагаріна 20А'))[0]!.id), 'gagarina 20А');
 });
 
 test('the exact address ranks above its neighbours with a similar number', async () => {

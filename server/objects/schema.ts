@@ -21,6 +21,8 @@ export interface GeoJsonLineString {
 export type ObjectGeometry = GeoJsonPoint | GeoJsonLineString;
 
 const MAX_LINE_VERTICES = 2000;
+/** Ids of integer columns (organisations) stop here; a larger one would fail in SQL instead of here. */
+export const MAX_INT4 = 2_147_483_647;
 const MAX_PHOTOS = 20;
 const MAX_URL = 2000;
 
@@ -62,13 +64,13 @@ export function lonLat(lonRaw: unknown, latRaw: unknown, errors: Errors): LonLat
 }
 
 /** A positive whole id (path parameter or body field). */
-export function id(raw: unknown, field: string, errors: Errors, opts: { required?: boolean } = { required: true }): number | undefined {
+export function id(raw: unknown, field: string, errors: Errors, opts: { required?: boolean; max?: number } = { required: true }): number | undefined {
   if (raw === undefined || raw === null || raw === '') {
     if (opts.required) errors.push({ field, message: 'required: a positive whole number' });
     return undefined;
   }
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : undefined;
-  if (text === undefined || !/^[1-9][0-9]{0,14}$/.test(text)) {
+  if (text === undefined || !/^[1-9][0-9]{0,14}$/.test(text) || Number(text) > (opts.max ?? Number.MAX_SAFE_INTEGER)) {
     errors.push({ field, message: 'not an id: a positive whole number' });
     return undefined;
   }
@@ -79,7 +81,7 @@ export function id(raw: unknown, field: string, errors: Errors, opts: { required
 export function organisationId(raw: unknown, field: string, errors: Errors): number | null | undefined {
   if (raw === null) return null;
   if (raw === undefined) return undefined;
-  return id(raw, field, errors);
+  return id(raw, field, errors, { required: true, max: MAX_INT4 });
 }
 
 /** Text of 1..max characters after trimming. */

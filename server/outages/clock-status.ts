@@ -34,25 +34,42 @@ export interface OutageScheduleDeps {
   clock?: Clock;
   /** How often the clock looks; a minute keeps the status within a minute of the announced time. */
   intervalMs?: number;
-  onError?: (err: unknown) => void;
+  log?: (message: string) => void;
 }
 
-/** Runs advanceOutageStatuses now and then every intervalMs (never two runs at once); returns stop(). */
-export function startOutageSchedule(deps: OutageScheduleDeps): () => Promise<void> {
+export interface OutageSchedule {
+  /** Runs one round now (or waits for the round already running) and says what it moved. */
+  runNow(): Promise<StatusAdvance>;
+  /** Stops the timer and waits for a running round to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs advanceOutageStatuses at once and then every intervalMs, inside the server: rounds never
+ * overlap, and a failed round is logged and the next one tries again.
+ */
+export function startOutageSchedule(deps: OutageScheduleDeps): OutageSchedule {
   const clock = deps.clock ?? systemClock;
-  const onError = deps.onError ?? ((err) => console.error('misto: outage status clock:', err));
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    if (running) return;
-    running = advanceOutageStatuses(deps.db, clock.now())
-      .then(() => undefined, onError)
-      .finally(() => { running = undefined; });
+  const log = deps.log ?? ((m: string) => console.error(m));
+  let running: Promise<StatusAdvance> | undefined;
+  let stopped = false;
+  const runNow = (): Promise<StatusAdvance> => {
+    running ??= advanceOutageStatuses(deps.db, clock.now()).finally(() => { running = undefined; });
+    return running;
   };
-  tick();
+  const tick = () => {
+    if (stopped) return;
+    runNow().catch((err: Error) => log(`misto: outage status round failed (will retry): ${err.message}`));
+  };
   const timer = setInterval(tick, deps.intervalMs ?? MINUTE);
   timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
+  tick();
+  return {
+    runNow,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => {});
+    },
   };
 }

@@ -11,7 +11,7 @@ import {
 import { ManualClock, HOUR } from '../clock.js';
 import type { Db } from '../db/db.js';
 import { cancelOutage, resolveOutage, updateOutage } from './outages.js';
-import { advanceOutageStatuses } from './clock-status.js';
+import { advanceOutageStatuses, startOutageSchedule } from './clock-status.js';
 
 let db: Db;
 let city: SmallCity;
@@ -198,6 +198,20 @@ test('preview counts the addresses a zone would notify without saving anything',
   assert.deepEqual(await counts(), before);
 });
 
+test('a drawn zone in the city over no address is saved with a warning, and the preview warns the same', async () => {
+  const yard = { type: 'Polygon', coordinates: [[[36.3062, 50.0015], [36.3068, 50.0015], [36.3068, 50.002], [36.3062, 50.002], [36.3062, 50.0015]]] };
+  const preview = await api('POST', '/api/outages/preview', operator, { zone: { polygon: yard } });
+  assert.equal(preview.status, 200, JSON.stringify(preview.body));
+  assert.equal(preview.body.address_count, 0);
+  assert.deepEqual(preview.body.warnings, ['The zone covers no address: no telephonogram will be attached.']);
+  const saved = await api('POST', '/api/outages', operator, outageBody({ polygon: yard }));
+  assert.equal(saved.status, 201, JSON.stringify(saved.body));
+  assert.equal(saved.body.telephonograms.attached, 0);
+  assert.deepEqual(saved.body.warnings, ['The zone covers no address: no telephonogram will be attached.']);
+  const covering = await api('POST', '/api/outages', operator, outageBody({ polygon: SQUARE }));
+  assert.deepEqual(covering.body.warnings, []);
+});
+
 test('bad zones and windows are refused with the field to fix, and nothing is saved or attached', async () => {
   const before = await counts();
   const bowtie = { type: 'Polygon', coordinates: [[[36.302, 49.9998], [36.304, 50.0004], [36.304, 49.9998], [36.302, 50.0004], [36.302, 49.9998]]] };
@@ -207,6 +221,9 @@ test('bad zones and windows are refused with the field to fix, and nothing is sa
     ['a polygon with no area', outageBody({ polygon: { type: 'Polygon', coordinates: [[[36.302, 50], [36.303, 50], [36.304, 50], [36.302, 50]]] } }), 'zone.polygon', /not valid|no area/],
     ['an unclosed ring', outageBody({ polygon: { type: 'Polygon', coordinates: [[[36.302, 50], [36.303, 50], [36.303, 50.001], [36.302, 50.001]]] } }), 'zone.polygon.coordinates[0]', /not closed/],
     ['a zone outside the city', outageBody({ polygon: { type: 'Polygon', coordinates: [[[30.5, 50.4], [30.6, 50.4], [30.6, 50.5], [30.5, 50.4]]] } }), 'zone.polygon', /outside the city/],
+    ['a line outside the city', outageBody({ line: { type: 'LineString', coordinates: [[30.5, 50.4], [30.6, 50.4]] }, buffer_m: 30 }), 'zone.line', /outside the city/],
+    ['a polygon over a whole region', outageBody({ polygon: { type: 'Polygon', coordinates: [[[36, 49.5], [37, 49.5], [37, 50.5], [36, 50.5], [36, 49.5]]] } }), 'zone.polygon', /more than the 1000 km²/],
+    ['a polygon outside the world', outageBody({ polygon: { type: 'Polygon', coordinates: [[[36.3, 50], [236.3, 50], [36.3, 51], [36.3, 50]]] } }), 'zone.polygon.coordinates[0][1]', /not a longitude\/latitude/],
     ['a zero buffer', outageBody({ line: WATER_MAIN, buffer_m: 0 }), 'zone.buffer_m', /at least 1 m/],
     ['a negative buffer', outageBody({ line: WATER_MAIN, buffer_m: -5 }), 'zone.buffer_m', /at least 1 m/],
     ['an absurd buffer', outageBody({ line: WATER_MAIN, buffer_m: 50_000 }), 'zone.buffer_m', /at most 2000 m/],
@@ -246,6 +263,62 @@ test('two operators editing the same version: the second gets a conflict, not a 
   assert.match(late.body.detail, /changed by someone else/);
   assert.equal((await api('GET', `/api/outages/${id}`, {})).body.public_text, 'Перший оператор');
   assert.equal((await api('PATCH', `/api/outages/${id}`, second, { public_text: 'без версії' })).status, 400);
+});
+
+/** Every telephonogram row of an outage with its state, to show that a refused request changed none. */
+async function telephonogramRows(outageId: number) {
+  return db.sql<{ id: number; address_id: number; withdrawn_at: Date | null; text: string }>(
+    'SELECT id, address_id, withdrawn_at, text FROM telephonograms WHERE outage_id = $outageId ORDER BY id', { outageId });
+}
+
+test('two operators moving the same zone at the same moment: one wins, the other gets a conflict, and only the winner\'s addresses are notified', async () => {
+  const created = await api('POST', '/api/outages', operator, outageBody({ polygon: SQUARE }));
+  const { id, version } = created.body.outage;
+  const second = (await loginAs(db, server.url, 'operator')).headers;
+  const shifted = { type: 'Polygon', coordinates: [[[36.303, 49.9998], [36.305, 49.9998], [36.305, 50.0004], [36.303, 50.0004], [36.303, 49.9998]]] };
+  const [a, b] = await Promise.all([
+    api('PATCH', `/api/outages/${id}`, operator, { version, zone: { polygon: shifted } }),
+    api('PATCH', `/api/outages/${id}`, second, { version, zone: { line: WATER_MAIN, buffer_m: 30 } }),
+  ]);
+  assert.deepEqual([a.status, b.status].sort(), [200, 409], JSON.stringify([a.body, b.body]));
+  const squareWon = a.status === 200;
+  const winner = squareWon ? ['buchmy 14', 'buchmy 15', 'buchmy 16', 'buchmy 18', 'heroiv 7'] : ['serdiuka 1', 'serdiuka 3', 'serdiuka 7'];
+  const loserOnly = squareWon ? ['serdiuka 1', 'serdiuka 3', 'serdiuka 7'] : ['buchmy 18'];
+  assert.match((squareWon ? b : a).body.detail, /changed by someone else/);
+  assert.deepEqual(await liveKeys(db, city, id), winner);
+  const everAttached = (await telephonogramRows(id)).map((t) => city.keyOf(t.address_id));
+  assert.deepEqual(everAttached.filter((k) => loserOnly.includes(k)), [], 'the losing edit attached nothing, not even for a moment');
+  const now = await api('GET', `/api/outages/${id}`, {});
+  assert.equal(now.body.version, version + 1);
+  assert.equal(now.body.address_count, winner.length);
+});
+
+test('a refused edit of a live outage (bad zone, end before start, end already past) changes neither the outage nor a telephonogram', async () => {
+  const created = await api('POST', '/api/outages', operator, outageBody({ polygon: SQUARE }));
+  const { id, version } = created.body.outage;
+  const rowsBefore = await telephonogramRows(id);
+  const bowtie = { type: 'Polygon', coordinates: [[[36.302, 49.9998], [36.304, 50.0004], [36.304, 49.9998], [36.302, 50.0004], [36.302, 49.9998]]] };
+  const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+    ['a self-intersecting polygon', { zone: { polygon: bowtie } }, 'zone.polygon', /refused rather than repaired/],
+    ['a zone outside the city', { zone: { polygon: { type: 'Polygon', coordinates: [[[30.5, 50.4], [30.6, 50.4], [30.6, 50.5], [30.5, 50.4]]] } } }, 'zone.polygon', /outside the city/],
+    ['a zero buffer', { zone: { line: WATER_MAIN, buffer_m: 0 } }, 'zone.buffer_m', /at least 1 m/],
+    ['an absurd buffer', { zone: { line: WATER_MAIN, buffer_m: 1e9 } }, 'zone.buffer_m', /at most 2000 m/],
+    ['an end before the start', { ends_at: '2026-11-23T07:00:00Z' }, 'ends_at', /not after the start/],
+    ['a start moved after the end', { starts_at: '2026-11-23T19:00:00Z' }, 'ends_at', /not after the start/],
+    ['an end already past', { ends_at: '2026-11-23T08:30:00Z' }, 'ends_at', /already past/],
+    ['a street range that ends before it starts', { zone: { street_id: city.streets.buchmy, house_from: 18, house_to: 12 } }, 'zone.house_to', /ends \(12\) before it starts \(18\)/],
+  ];
+  for (const [what, patch, field, message] of cases) {
+    const res = await api('PATCH', `/api/outages/${id}`, operator, { version, ...patch });
+    assert.equal(res.status, 400, `${what}: ${JSON.stringify(res.body)}`);
+    const error = res.body.errors?.find((e: { field: string }) => e.field === field);
+    assert.ok(error, `${what}: no error on ${field} in ${JSON.stringify(res.body.errors)}`);
+    assert.match(error.message, message, what);
+  }
+  const after = await api('GET', `/api/outages/${id}`, {});
+  assert.equal(after.body.version, version);
+  assert.equal(after.body.ends_at, '2026-11-23T18:00:00.000Z');
+  assert.deepEqual(await telephonogramRows(id), rowsBefore);
 });
 
 test('only staff who manage outages may write them; an executor only its own', async () => {
@@ -300,4 +373,28 @@ test('an address moved out of a zone has its telephonogram withdrawn', async () 
   assert.ok((await liveKeys(db, city, outage.id)).includes(`#${id}`));
   await db.sql('UPDATE addresses SET point = ST_SetSRID(ST_MakePoint(36.31, 50.01), 4326) WHERE id = $id', { id });
   assert.ok(!(await liveKeys(db, city, outage.id)).includes(`#${id}`));
+});
+
+test('the status clock runs inside the server: as its clock moves, an outage becomes active and then resolved by itself', async () => {
+  const own = new ManualClock(now());
+  const start = new Date(own.now().getTime() + HOUR);
+  const { outage } = await createTestOutage(db, city, { zone: polygonZone(), kind: 'planned', startsAt: start, endsAt: new Date(start.getTime() + HOUR), now: own.now() });
+  const status = async () => (await db.sql<{ status: string }>('SELECT status FROM outages WHERE id = $id', { id: outage.id }))[0]!.status;
+  const waitFor = async (wanted: string) => {
+    const deadline = Date.now() + 10_000;
+    while (await status() !== wanted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return status();
+  };
+  const schedule = startOutageSchedule({ db, clock: own, intervalMs: 50, log: () => {} });
+  try {
+    assert.deepEqual((await schedule.runNow()).activated, []);
+    assert.equal(await status(), 'scheduled');
+    own.set(start);
+    assert.equal(await waitFor('active'), 'active');
+    own.advance(HOUR);
+    assert.equal(await waitFor('resolved'), 'resolved');
+    assert.deepEqual(await liveKeys(db, city, outage.id), []);
+  } finally {
+    await schedule.stop();
+  }
 });

@@ -19,10 +19,13 @@ export interface BuiltZone {
   houseTo: number | null;
   houseParity: Parity | null;
   addressIds: string | null;
-  addressCount: number;
+  /** How many addresses the zone covers; null for a drawn zone built for a save, which counts them by attaching. */
+  addressCount: number | null;
   areaM2: number;
   warnings: string[];
 }
+
+const NO_ADDRESS_WARNING = 'The zone covers no address: no telephonogram will be attached.';
 
 const noSource = { sourceLine: null, bufferM: null, sourceObjectId: null, streetId: null, houseFrom: null, houseTo: null, houseParity: null, addressIds: null };
 
@@ -48,32 +51,32 @@ function rangeText(z: { houseFrom: number | null; houseTo: number | null; parity
  * the telephonograms would then go to addresses nobody chose. The refusal names the place
  * (ST_IsValidReason gives the point) so the drawing can be fixed there.
  */
-export async function buildZone(q: Queryable, zone: ZoneInput): Promise<BuiltZone> {
+export async function buildZone(q: Queryable, zone: ZoneInput, opts: { count: boolean }): Promise<BuiltZone> {
   const warnings: string[] = [];
   switch (zone.source) {
     case 'polygon': {
-      const r = await one<{ zone: string | null; zone_geojson: unknown; valid: boolean; invalid_reason: string | null; empty: boolean; area_m2: number; in_city: boolean; address_count: number }>(
-        q, 'outages/zone_from_polygon', { geojson: zone.geojson });
+      const r = await one<{ zone: string | null; zone_geojson: unknown; valid: boolean; invalid_reason: string | null; empty: boolean; area_m2: number; in_city: boolean; address_count: number | null }>(
+        q, 'outages/zone_from_polygon', { geojson: zone.geojson, count: opts.count });
       if (!r.valid) {
         refuse('zone.polygon', `the polygon is not valid (${r.invalid_reason}); it is refused rather than repaired, because a repair would guess which addresses you meant — redraw it so that no edge crosses another`);
       }
       if (r.empty || r.zone === null) refuse('zone.polygon', 'the polygon has no area');
       checkArea('zone.polygon', r.area_m2);
-      if (!r.in_city) refuse('zone.polygon', 'the zone lies outside the city (it does not touch the area of its addresses)');
-      if (r.address_count === 0) warnings.push('The zone covers no address: no telephonogram will be attached.');
+      if (!r.in_city) refuse('zone.polygon', 'the zone lies outside the city (no address within about 1 km of it)');
+      if (r.address_count === 0) warnings.push(NO_ADDRESS_WARNING);
       return { ...noSource, zoneSource: 'polygon', zone: r.zone, zoneGeojson: r.zone_geojson, addressCount: r.address_count, areaM2: r.area_m2, warnings };
     }
     case 'line': {
-      const r = await one<{ zone: string | null; zone_geojson: unknown; line: string | null; usable: boolean; object_found: boolean; object_kind: string | null; area_m2: number; in_city: boolean; address_count: number }>(
-        q, 'outages/zone_from_line', { geojson: zone.geojson, objectId: zone.objectId, bufferM: zone.bufferM });
+      const r = await one<{ zone: string | null; zone_geojson: unknown; line: string | null; usable: boolean; object_found: boolean; object_kind: string | null; area_m2: number; in_city: boolean; address_count: number | null }>(
+        q, 'outages/zone_from_line', { geojson: zone.geojson, objectId: zone.objectId, bufferM: zone.bufferM, count: opts.count });
       if (!r.object_found) refuse('zone.line.object_id', `there is no infrastructure object ${zone.objectId}`);
       if (!r.usable || r.zone === null || r.line === null) {
         if (zone.objectId !== null) refuse('zone.line.object_id', `object ${zone.objectId} is a ${r.object_kind}, not a network line; give a line object, draw the line, or draw a polygon`);
         refuse('zone.line', 'the line has no length (all its points are the same)');
       }
       checkArea('zone.buffer_m', r.area_m2);
-      if (!r.in_city) refuse('zone.line', 'the line lies outside the city (it does not touch the area of its addresses)');
-      if (r.address_count === 0) warnings.push('The zone covers no address: no telephonogram will be attached.');
+      if (!r.in_city) refuse('zone.line', 'the line lies outside the city (no address within about 1 km of it)');
+      if (r.address_count === 0) warnings.push(NO_ADDRESS_WARNING);
       return {
         ...noSource, zoneSource: 'line', zone: r.zone, zoneGeojson: r.zone_geojson, sourceLine: r.line, bufferM: zone.bufferM,
         sourceObjectId: zone.objectId, addressCount: r.address_count, areaM2: r.area_m2, warnings,
@@ -103,7 +106,7 @@ export async function buildZone(q: Queryable, zone: ZoneInput): Promise<BuiltZon
 
 /** What the web app shows while the zone is drawn: the shape and the number of addresses it would notify. */
 export async function previewZone(db: Queryable, zone: ZoneInput) {
-  const built = await buildZone(db, zone);
+  const built = await buildZone(db, zone, { count: true });
   return { address_count: built.addressCount, area_m2: Math.round(built.areaM2), zone: built.zoneGeojson, warnings: built.warnings };
 }
 
@@ -152,6 +155,11 @@ function zoneParams(z: BuiltZone) {
   };
 }
 
+/** The zone's warnings once saved: a drawn zone's address count is known only from what was attached. */
+function afterSave(zone: BuiltZone, outage: PublicOutage): string[] {
+  return zone.addressCount === null && outage.address_count === 0 ? [...zone.warnings, NO_ADDRESS_WARNING] : zone.warnings;
+}
+
 function refuseIfOver(endsAt: Date | null, now: Date) {
   if (endsAt && endsAt.getTime() <= now.getTime()) {
     refuse('ends_at', `the end (${endsAt.toISOString()}) is already past; to end an outage now, resolve it (POST /api/outages/:id/resolve)`);
@@ -172,13 +180,14 @@ export async function createOutage(db: Db, input: OutageInput, user: User, now: 
       ...(refs.executor_found ? [] : [{ field: 'executor_id', message: `organisation ${executorId} does not exist or is not an executor` }]),
     ];
     if (errors.length > 0) throw badRequest(errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
-    const zone = await buildZone(tx, input.zone);
+    const zone = await buildZone(tx, input.zone, { count: false });
     const { id } = await one<{ id: number }>(tx, 'outages/insert', {
       utility: input.utility, kind: input.kind, executorId, startsAt: input.startsAt, endsAt: input.endsAt,
       publicText: input.publicText, createdBy: user.id, now, ...zoneParams(zone),
     });
     const attached = await attach(tx, id, now);
-    return { outage: await reread(tx, id), telephonograms: { attached, withdrawn: 0 }, warnings: zone.warnings };
+    const outage = await reread(tx, id);
+    return { outage, telephonograms: { attached, withdrawn: 0 }, warnings: afterSave(zone, outage) };
   });
 }
 
@@ -229,7 +238,7 @@ export async function updateOutage(db: Db, id: number, patch: OutagePatch, user:
     const publicText = patch.publicText ?? cur.public_text;
     checkWindow(kind, startsAt, endsAt);
     if (patch.endsAt !== undefined || patch.startsAt !== undefined) refuseIfOver(endsAt, now);
-    const zone = patch.zone ? await buildZone(tx, patch.zone) : undefined;
+    const zone = patch.zone ? await buildZone(tx, patch.zone, { count: false }) : undefined;
     const zoneFields = zone ? zoneParams(zone) : {
       zoneSource: cur.zone_source, zone: cur.zone, sourceLine: cur.source_line, bufferM: cur.buffer_m, sourceObjectId: cur.source_object_id,
       streetId: cur.street_id, houseFrom: cur.house_from, houseTo: cur.house_to, houseParity: cur.house_parity,
@@ -242,7 +251,8 @@ export async function updateOutage(db: Db, id: number, patch: OutagePatch, user:
     let withdrawn = zone ? await withdraw(tx, id, now, 'zone_changed', true) : 0;
     if (publicText !== cur.public_text) withdrawn += await withdraw(tx, id, now, 'text_changed', false);
     const attached = zone || publicText !== cur.public_text ? await attach(tx, id, now) : 0;
-    return { outage: await reread(tx, id), telephonograms: { attached, withdrawn }, warnings: zone?.warnings ?? [] };
+    const outage = await reread(tx, id);
+    return { outage, telephonograms: { attached, withdrawn }, warnings: zone ? afterSave(zone, outage) : [] };
   });
 }
 

@@ -1,15 +1,17 @@
-// /api/outages and /api/telephonograms: the public list and card of outages, and the staff's writes (HTTP only).
+// /api/outages and /api/telephonograms: the public list and card of outages, the outage that would explain a new ticket, and the staff's writes (HTTP only).
 import Router from '@koa/router';
 import type { Db } from '../db/db.js';
 import type { Clock } from '../clock.js';
 import { notFound } from '../http/problem.js';
 import { currentUser, requireRole } from '../auth/middleware.js';
-import { parseBbox, parseCreate, parseEnd, parseId, parseManualTelephonograms, parsePatch, parsePreview } from './schema.js';
+import { parseBbox, parseCategoryCode, parseCreate, parseEnd, parseId, parseManualTelephonograms, parsePatch, parsePreview } from './schema.js';
 import {
   addManualTelephonograms, cancelOutage, createOutage, getOutage, linkedTickets, previewZone, resolveOutage,
   unlinkTicket, updateOutage, withdrawManualTelephonogram,
 } from './outages.js';
 import { presentOutageFeatures, type OutageRow } from './present.js';
+import { explainingOutage } from './link.js';
+import { parsePoint } from '../addresses/addresses.js';
 
 /** Who may announce and change outages (admin always may; an executor only its own). */
 const MANAGERS = ['operator', 'supervisor', 'executor'] as const;
@@ -29,6 +31,14 @@ export function outageRoutes(db: Db, clock: Clock): Router {
 
   router.post('/api/outages/preview', requireRole(...MANAGERS), async (ctx) => {
     ctx.body = await previewZone(db, parsePreview(ctx.request.body));
+  });
+
+  // Before /api/outages/:id, which would take "explaining" for an id.
+  router.get('/api/outages/explaining', async (ctx) => {
+    const { lon, lat } = parsePoint(ctx.query as Record<string, string | string[] | undefined>);
+    const category = parseCategoryCode(ctx.query.category);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { outage: (await explainingOutage(db, category, lon, lat, clock.now())) ?? null };
   });
 
   router.get('/api/outages/:id', async (ctx) => {

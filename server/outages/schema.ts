@@ -7,6 +7,9 @@ export const MAX_BUFFER_M = 2000;
 /** Kharkiv is 350 km²; a zone bigger than this is a slip of the mouse, not an outage. */
 export const MAX_ZONE_AREA_M2 = 1000 * 1_000_000;
 export const MAX_VERTICES = 20_000;
+/** A zone lies in one city: wider or taller than this many degrees is a slip of the mouse, and near ±180° the
+ *  earth's geometry gives out (PostGIS refuses an edge between antipodes), so such a drawing is refused here. */
+export const MAX_ZONE_SPAN_DEG = 1;
 export const MAX_ADDRESS_IDS = 5000;
 export const MAX_PUBLIC_TEXT = 2000;
 
@@ -165,7 +168,28 @@ export function geoJsonPolygon(value: unknown, field: string, errors: FieldError
   } else {
     ok = coords.every((p, i) => polygonRings(p, `${field}.coordinates[${i}]`, errors, budget));
   }
-  return ok ? JSON.stringify({ type: value.type, coordinates: coords }) : undefined;
+  return ok && withinSpan(coords, `${field}.coordinates`, errors) ? JSON.stringify({ type: value.type, coordinates: coords }) : undefined;
+}
+
+/** Whether the (already checked) positions under `coords` fit in MAX_ZONE_SPAN_DEG of longitude and of latitude. */
+function withinSpan(coords: unknown, field: string, errors: FieldError[]): boolean {
+  let [west, south, east, north] = [Infinity, Infinity, -Infinity, -Infinity];
+  const stack: unknown[] = [coords];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (!Array.isArray(v)) continue;
+    if (typeof v[0] === 'number') {
+      const [lon, lat] = v as number[];
+      west = Math.min(west, lon!); east = Math.max(east, lon!); south = Math.min(south, lat!); north = Math.max(north, lat!);
+    } else {
+      stack.push(...v);
+    }
+  }
+  if (east - west > MAX_ZONE_SPAN_DEG || north - south > MAX_ZONE_SPAN_DEG) {
+    errors.push({ field, message: `the drawing spans more than ${MAX_ZONE_SPAN_DEG}° (${(east - west).toFixed(2)}° × ${(north - south).toFixed(2)}°); an outage zone lies within one city` });
+    return false;
+  }
+  return true;
 }
 
 function geoJsonLine(value: Json, field: string, errors: FieldError[]): string | undefined {
@@ -176,6 +200,7 @@ function geoJsonLine(value: Json, field: string, errors: FieldError[]): string |
     return undefined;
   }
   for (let i = 0; i < coords.length; i++) if (!position(coords[i], `${field}.coordinates[${i}]`, errors, budget)) return undefined;
+  if (!withinSpan(coords, `${field}.coordinates`, errors)) return undefined;
   return JSON.stringify({ type: 'LineString', coordinates: coords });
 }
 
@@ -363,9 +388,20 @@ export function parseManualTelephonograms(body: unknown): ManualTelephonogramInp
   return { addressIds: ids!, text: t!, validUntil: validUntil ?? null };
 }
 
-export function parseId(raw: string | undefined, field: string): number {
+/** ?category= of GET /api/outages/explaining: a category code as categories.code allows it. */
+export function parseCategoryCode(raw: unknown): string {
+  if (typeof raw !== 'string' || !/^[a-z0-9_-]{1,64}$/.test(raw)) {
+    throw badRequest('category must be a category code', [{ field: 'category', message: 'expected a category code, e.g. no_water' }]);
+  }
+  return raw;
+}
+
+/** Ids of integer columns (addresses, streets, organisations) stop here; a larger one would fail in SQL instead of here. */
+export const MAX_INT4 = 2_147_483_647;
+
+export function parseId(raw: string | undefined, field: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = raw !== undefined && /^[1-9][0-9]{0,14}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n)) throw badRequest(`${field} must be a positive whole number`, [{ field, message: 'expected a positive whole number' }]);
+  if (!Number.isSafeInteger(n) || n > max) throw badRequest(`${field} must be a whole number from 1 to ${max}`, [{ field, message: `expected a whole number from 1 to ${max}` }]);
   return n;
 }
 

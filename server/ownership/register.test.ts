@@ -5,7 +5,7 @@ import { testDb } from '../testing/db.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { loginAs } from '../testing/auth.js';
 import { createOrganisation, type OrganisationRow } from '../testing/factories/auth.js';
-import { createObject, ensureCityDepartment } from '../testing/factories/objects.js';
+import { createDistrict, createObject, ensureCityDepartment } from '../testing/factories/objects.js';
 import { ManualClock } from '../clock.js';
 import { csvCell } from './register.js';
 import type { Db } from '../db/db.js';
@@ -23,6 +23,8 @@ before(async () => {
   inspector = (await loginAs(db, server.url, 'inspector')).headers;
   city = await ensureCityDepartment(db);
   water = await createOrganisation(db, { name: 'Водоканал' });
+  // The city: one district around the spot where the inspectors find things (36.3 E, 50.0 N).
+  await createDistrict(db, { name: 'Салтівський район', lon: 36.3, lat: 50.0, size: 0.1 });
 });
 after(async () => { await server.close(); await db.close(); });
 
@@ -134,6 +136,25 @@ test('a step with a missing document, a future or too early date, or an unknown 
   assert.equal((await api('POST', '/api/ownerless/999999/advance', { stage: 'on_record', ref: 'x' })).status, 404);
   assert.equal((await found({ found_at: '2026-11-24' })).status, 400);
   assert.equal((await found({ danger_level: 'extreme' })).status, 400);
+});
+
+test('a found object outside the world or the city is refused with the field to fix, and nothing is recorded', async () => {
+  await setClock('2026-11-23T09:00:00Z');
+  const [before] = await db.sql<{ objects: number; records: number }>(
+    'SELECT (SELECT count(*)::int FROM objects) AS objects, (SELECT count(*)::int FROM ownerless_records) AS records');
+  for (const [coordinates, detail] of [
+    [[200, 50], /longitude|lon|coordinates/i],
+    [[36.3, -95], /latitude|lat|coordinates/i],
+    [[30.52, 50.45], /outside the city/],
+  ] as const) {
+    const res = await found({ geometry: { type: 'Point', coordinates } });
+    assert.equal(res.status, 400, JSON.stringify(coordinates));
+    assert.ok(res.body.errors.some((e: { field: string }) => e.field.startsWith('geometry')), JSON.stringify(res.body));
+    assert.match(JSON.stringify(res.body), detail);
+  }
+  const [after] = await db.sql<{ objects: number; records: number }>(
+    'SELECT (SELECT count(*)::int FROM objects) AS objects, (SELECT count(*)::int FROM ownerless_records) AS records');
+  assert.deepEqual(after, before);
 });
 
 test('an object under investigation can be recorded as ownerless; an owned one cannot', async () => {

@@ -3,6 +3,9 @@
 -- were attached); tickets and objects through the geography GiST indexes within $radiusM, open
 -- tickets through the partial index that holds only open ones (its predicate is repeated here).
 -- Nothing from ticket_contacts: the card shows the city's work, not who called.
+-- Distances are on the sphere (use_spheroid false): a card sorts a hundred or two of them, the
+-- spheroid costs two to three times as much per distance, and within a radius of a kilometre the
+-- two differ by under 0.5 %.
 WITH a AS (
   SELECT a.id, a.label, a.house_number, a.point, a.point::geography AS g, a.levels, a.street_id, s.name AS street, d.name AS district
   FROM addresses a
@@ -13,7 +16,7 @@ WITH a AS (
 open_tickets AS (
   SELECT t.id, t.status, t.category_code AS category, c.name_uk AS category_name, t.created_at, t.due_at,
          t.executor_id, e.name AS executor_name, t.outage_id, t.address_id IS NOT DISTINCT FROM a.id AS at_address,
-         round(ST_Distance(t.location::geography, a.g)::numeric, 1)::float8 AS distance_m,
+         round(ST_Distance(t.location::geography, a.g, false)::numeric, 1)::float8 AS distance_m,
          left(t.description, 200) AS description
   FROM a
   JOIN (
@@ -78,7 +81,7 @@ SELECT json_build_object(
       SELECT o.id, o.kind, k.name_uk AS kind_name, o.label, o.ownership_status,
              CASE WHEN ow.id IS NOT NULL THEN json_build_object('id', ow.id, 'name', ow.name, 'phone', ow.public_phone) END AS owner,
              CASE WHEN bh.id IS NOT NULL THEN json_build_object('id', bh.id, 'name', bh.name, 'phone', bh.public_phone) END AS balance_holder,
-             round(ST_Distance(o.geom::geography, a.g)::numeric, 1)::float8 AS distance_m
+             round(ST_Distance(o.geom::geography, a.g, false)::numeric, 1)::float8 AS distance_m
       FROM objects o
       JOIN object_kinds k ON k.code = o.kind
       LEFT JOIN organisations ow ON ow.id = o.owner_id

@@ -1,5 +1,6 @@
--- Builds a zone from a network line (drawn as GeoJSON, or an infrastructure object's) and a buffer in metres: the MultiPolygon, the line, and how many addresses it covers.
+-- Builds a zone from a network line (drawn as GeoJSON, or an infrastructure object's) and a buffer in metres: the MultiPolygon, the line, and (with $count) how many addresses it covers.
 -- The buffer is taken on the geography, so buffer_m is metres on the ground whatever the latitude.
+-- "In the city" and $count as in zone_from_polygon.sql.
 WITH object AS (
   SELECT o.geom, k.geometry AS kind_geometry, k.code AS kind
   FROM objects o JOIN object_kinds k ON k.code = o.kind
@@ -18,9 +19,6 @@ zone AS (
   SELECT line, usable,
          CASE WHEN usable THEN ST_Multi(ST_Buffer(line::geography, $bufferM::float8)::geometry) END AS zone
   FROM checked
-),
-city AS (
-  SELECT ST_SetSRID(ST_Expand(ST_Extent(point), 0.01)::geometry, 4326) AS extent FROM addresses
 )
 SELECT zone.zone::text AS zone,
        ST_AsGeoJSON(zone.zone, 6)::json AS zone_geojson,
@@ -29,6 +27,7 @@ SELECT zone.zone::text AS zone,
        $objectId::bigint IS NULL OR EXISTS (SELECT 1 FROM object) AS object_found,
        (SELECT kind FROM object) AS object_kind,
        coalesce(ST_Area(zone.zone::geography), 0)::float8 AS area_m2,
-       coalesce(city.extent IS NULL OR ST_Intersects(zone.zone, city.extent), false) AS in_city,
-       (SELECT count(*)::int FROM addresses a WHERE ST_Intersects(zone.zone, a.point)) AS address_count
-FROM zone, city
+       zone.zone IS NOT NULL
+         AND (NOT EXISTS (SELECT 1 FROM addresses) OR EXISTS (SELECT 1 FROM addresses a WHERE ST_DWithin(a.point, zone.zone, 0.01))) AS in_city,
+       CASE WHEN $count::boolean THEN (SELECT count(*)::int FROM addresses a WHERE ST_Intersects(zone.zone, a.point)) END AS address_count
+FROM zone
