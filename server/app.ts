@@ -1,11 +1,13 @@
 // createApp({ db, config, clock }): the Koa app with its middleware and routers, nothing else.
 import Koa from 'koa';
-import { bodyParser } from '@koa/bodyparser';
 import type { Db } from './db/db.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { problemMiddleware } from './http/problem.js';
 import { securityHeaders } from './http/security-headers.js';
+import { readInput } from './http/input.js';
+import { knownMethods } from './http/methods.js';
+import { loadShedding } from './http/load-shedding.js';
 import { healthRoutes } from './health/routes.js';
 import { sessionMiddleware } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -40,9 +42,11 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = true;
   app.use(securityHeaders());
   app.use(problemMiddleware);
+  app.use(knownMethods());
+  app.use(loadShedding(db, deps.config));
   // Before the body parser: Open311 parses its own body, so a malformed one gets the spec's error list.
   app.use(open311Routes(deps));
-  app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '256kb', formLimit: '256kb' }));
+  app.use(readInput('256kb'));
   app.use(sessionMiddleware(db, clock));
   for (const router of [healthRoutes(db), authRoutes(db, clock), adminRoutes(db, clock), staffRoutes({ db, clock, config: deps.config }), openApiRoutes(), dashboardRoutes(db, clock), outageRoutes(db, clock), addressRoutes(db, clock), tileRoutes(deps), ticketRoutes(deps), liveRoutes(deps), objectRoutes(deps), ownershipRoutes(deps)]) {
     app.use(router.routes()).use(router.allowedMethods());

@@ -1,14 +1,24 @@
-// Starts Misto: config → database (real or embedded) → migrate → demo city if empty → listen.
+// Starts Misto: config → database (real or embedded) → migrate → demo city if empty → listen and the
+// background schedules; on SIGTERM/SIGINT stops them and closes gracefully.
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabase, DatabaseStartError } from './db/open.js';
 import { createApp } from './app.js';
 import { createChangeFeed } from './live/changes.js';
 import { loadDemoCityIfEmpty } from '../fixtures/demo-city.js';
+import { graceful } from './http/graceful.js';
+import { startEscalationSchedule } from './tickets/escalation.js';
+import { startOutageSchedule } from './outages/clock-status.js';
+import { loadRetentionConfig, startRetentionSchedule } from './privacy/retention.js';
 
 function fail(message: string): never {
   console.error(`misto: ${message}`);
   process.exit(1);
+}
+
+/** Waits for promise, but no longer than ms; its failure is not ours to report here. */
+function within(ms: number, promise: Promise<unknown>): Promise<unknown> {
+  return Promise.race([promise.catch(() => {}), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 }
 
 async function main() {
@@ -29,6 +39,7 @@ async function main() {
   const changes = await createChangeFeed(db);
   const app = createApp({ db, config, changes });
   const server: Server = app.listen(config.port, config.host);
+  const http = graceful(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -40,14 +51,38 @@ async function main() {
   const address = server.address();
   console.log(`misto: listening on http://localhost:${typeof address === 'object' && address ? address.port : config.port}`);
 
-  const shutdown = () => {
-    server.close(() => {
-      db.close().finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(0), 10_000).unref();
+  // Several processes may run these at once: each round is safe to repeat (see the two modules).
+  const escalation = startEscalationSchedule({ db, config });
+  const outageClock = startOutageSchedule({ db });
+  const retention = startRetentionSchedule({ db, config: loadRetentionConfig() });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`misto: ${signal}: finishing requests in flight (${http.inFlight}), at most ${config.shutdownGraceMs} ms`);
+    // Past the grace and the time to close the database, the process goes anyway.
+    setTimeout(() => {
+      console.error('misto: shutdown did not finish in time; exiting.');
+      process.exit(1);
+    }, config.shutdownGraceMs + 10_000).unref();
+    // A schedule round blocked in the database gets the same grace as a request.
+    const [drained] = await Promise.all([
+      http.close(config.shutdownGraceMs),
+      within(config.shutdownGraceMs, escalation.stop()),
+      within(config.shutdownGraceMs, outageClock.stop()),
+      within(config.shutdownGraceMs, retention.stop()),
+    ]);
+    if (!drained) console.error('misto: some requests did not finish within the grace; their connections were closed.');
+    await within(1_000, changes.close());
+    // A transaction cut off above still holds its connection: the database rolls it back when
+    // the process goes, so closing waits for it only briefly.
+    await within(2_000, db.close().catch((err: Error) => console.error(`misto: closing the database: ${err.message}`)));
+    console.log('misto: stopped');
+    process.exit(0);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((err) => {

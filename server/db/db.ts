@@ -20,7 +20,20 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Calls onMessage for every NOTIFY on channel; resolves to a function that stops it. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** How busy the connection pool is (a real server only: the embedded database has one queue of its own). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections open, idle among them, and the most the pool opens. */
+  total: number;
+  idle: number;
+  max: number;
+  /** Queries and transactions waiting for a connection. */
+  waiting: number;
+  /** How long the one waiting longest has waited so far (0: nobody waits). */
+  oldestWaitMs: number;
 }
 
 /** The driver-level operation each backend supplies: positional SQL in, rows out. */

@@ -13,43 +13,96 @@ export interface PostgresOptions {
   onListenError?: (err: Error) => void;
 }
 
+// The defaults (and DB_POOL_SIZE / DB_STATEMENT_TIMEOUT_MS in server/config.ts) are chosen, not
+// inherited: a PostgreSQL on a few cores runs about 2 × cores statements at once before they only
+// queue inside the server, so 10 connections per process keep it busy without thrashing, and the
+// load shedder (server/http/load-shedding.ts) turns a longer queue into fast 503s. Every request
+// statement is an indexed lookup or one tile (milliseconds); 15 s is far past any of them, so a
+// statement that runs that long is a runaway that would hold a connection from everyone else.
+export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+
 export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
-    max: opts.poolSize ?? 10,
+    max: opts.poolSize ?? DEFAULT_POOL_SIZE,
     // A request must not wait forever for a connection when the database is gone.
     connectionTimeoutMillis: 5_000,
-    statement_timeout: opts.statementTimeoutMs ?? 15_000,
+    statement_timeout: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     idle_in_transaction_session_timeout: 30_000,
     application_name: 'misto',
   });
   // An idle client's error (database restarted) must not crash the process; the pool drops it.
   pool.on('error', () => {});
-  const run = async (text: string, values: unknown[]) => (await pool.query(text, values)).rows as Row[];
+  // Who waits for a connection, since when (in arrival order): the oldest wait is the queue's length in time.
+  const waiters = new Map<number, number>();
+  let nextWaiter = 0;
+  const acquire = async (): Promise<pg.PoolClient> => {
+    const id = nextWaiter++;
+    waiters.set(id, performance.now());
+    try {
+      return await pool.connect();
+    } finally {
+      waiters.delete(id);
+    }
+  };
+  /**
+   * Runs fn on a connection of its own. A checked-out client has no 'error' listener of its own:
+   * the database going away between two statements (a restart, a terminated backend) would be
+   * an unhandled 'error' and end the process. Noted here instead, the next statement fails and
+   * the client is thrown away on release; the pool also drops a client whose connection ended.
+   */
+  const withClient = async <T>(fn: (client: pg.PoolClient, broke: (err: unknown) => void) => Promise<T>): Promise<T> => {
+    const client = await acquire();
+    let broken: Error | undefined;
+    const broke = (err: unknown) => { broken ??= err instanceof Error ? err : new Error(String(err)); };
+    client.on('error', broke);
+    try {
+      return await fn(client, broke);
+    } finally {
+      client.off('error', broke);
+      client.release(broken);
+    }
+  };
+  // An error the server answered with (a constraint, a timeout) leaves the connection usable; any other does not.
+  const statement = async (client: pg.PoolClient, broke: (err: unknown) => void, text: string, values?: unknown[]) => {
+    try {
+      return await client.query(text, values);
+    } catch (err) {
+      if (!(err instanceof pg.DatabaseError)) broke(err);
+      throw err;
+    }
+  };
+  const run = (text: string, values: unknown[]) => withClient(async (client, broke) => (await statement(client, broke, text, values)).rows as Row[]);
   const listener = new Listener(opts.connectionString, opts.onListenError ?? (() => {}));
 
   return {
     backend: 'postgres',
-    ...queryable(run, async (script) => { await pool.query(script); }),
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      let broken: unknown;
-      try {
+    ...queryable(run, async (script) => { await withClient((client, broke) => statement(client, broke, script)); }),
+    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return withClient(async (client, broke) => {
         await client.query('BEGIN');
-        const result = await fn(queryable(
-          async (text, values) => (await client.query(text, values)).rows as Row[],
-          async (script) => { await client.query(script); },
-        ));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((e: unknown) => { broken = e; });
-        throw err;
-      } finally {
-        client.release(broken instanceof Error ? broken : undefined);
-      }
+        try {
+          const result = await fn(queryable(
+            async (text, values) => (await client.query(text, values)).rows as Row[],
+            async (script) => { await client.query(script); },
+          ));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(broke);
+          throw err;
+        }
+      });
     },
     listen: (channel, onMessage) => listener.add(channel, onMessage),
+    poolStats: () => {
+      const oldest = waiters.values().next();
+      return {
+        total: pool.totalCount, idle: pool.idleCount, max: opts.poolSize ?? DEFAULT_POOL_SIZE, waiting: pool.waitingCount,
+        oldestWaitMs: oldest.done ? 0 : performance.now() - oldest.value,
+      };
+    },
     async close() {
       await listener.close();
       await pool.end();
@@ -118,7 +171,7 @@ class Listener {
 
   private reconnectLater() {
     const delay = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, 5_000);
+    this.retryMs = Math.min(this.retryMs * 2, 1_000);
     setTimeout(() => {
       if (this.closed || this.client) return;
       this.connect().then(

@@ -16,6 +16,8 @@ export interface PgCluster {
   /** Start a stopped cluster again on the same port and data (fault tests). */
   restart(): Promise<void>;
   kill(): Promise<void>;
+  /** PostgreSQL's immediate shutdown: no checkpoint, crash recovery on the next start (a power cut, short of the disk). */
+  crash(): Promise<void>;
 }
 
 export function findPgBin(): string | undefined {
@@ -103,6 +105,7 @@ export async function startPgCluster(opts: { settings?: Record<string, string> }
     // SIGINT is PostgreSQL's "fast" shutdown.
     stop: () => stopWith('SIGINT'),
     kill: () => stopWith('SIGKILL'),
+    crash: () => stopWith('SIGQUIT'),
   };
 }
 
