@@ -106,7 +106,9 @@ test('every layer gives the same features through ST_AsMVT and through the Node 
       for (const [name, features] of Object.entries(a)) {
         const where = `${name} ${z}/${tile.x}/${tile.y}`;
         assert.equal(b[name]!.length, features.length, `${where}: features`);
-        features.forEach((f, i) => assertSameFeature(f, b[name]![i]!, `${where} #${i}`));
+        features.forEach((f, i) => {
+          assertSameFeature(f, b[name]![i]!, `${where} #${i}`);
+        });
         compared += features.length;
         seen.add(name);
       }

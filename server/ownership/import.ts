@@ -66,16 +66,23 @@ export async function importAbandonedBuildings(db: Db, geojson: unknown, opts: {
   const skipped: ImportResult['skipped'] = [];
   const rows: Record<string, unknown>[] = [];
   const seen = new Set<string>();
-  (collection.features as Feature[]).forEach((f, index) => {
+  for (const [index, f] of (collection.features as Feature[]).entries()) {
     const tags = (f?.properties && typeof f.properties === 'object' ? f.properties : {}) as Record<string, unknown>;
     const rawRef = f?.id ?? tags['@id'];
     const ref = typeof rawRef === 'string' || typeof rawRef === 'number' ? String(rawRef) : null;
     const g = f?.geometry;
     const type = typeof g?.type === 'string' ? g.type : '';
-    if (!ref) return skipped.push({ index, ref, reason: 'no OSM id' });
-    if (seen.has(ref)) return skipped.push({ index, ref, reason: 'the same OSM id twice in the file' });
+    if (!ref) {
+      skipped.push({ index, ref, reason: 'no OSM id' });
+      continue;
+    }
+    if (seen.has(ref)) {
+      skipped.push({ index, ref, reason: 'the same OSM id twice in the file' });
+      continue;
+    }
     if (!GEOMETRY_TYPES.has(type) || !finitePositions(g?.coordinates, DEPTH[type]!)) {
-      return skipped.push({ index, ref, reason: `not a usable Polygon, MultiPolygon or LineString (${type || 'no geometry'})` });
+      skipped.push({ index, ref, reason: `not a usable Polygon, MultiPolygon or LineString (${type || 'no geometry'})` });
+      continue;
     }
     seen.add(ref);
     const street = tagText(tags, 'addr:street');
@@ -89,8 +96,7 @@ export async function importAbandonedBuildings(db: Db, geojson: unknown, opts: {
       note: note || null,
       found_at: surveyDate(tags) ?? exported ?? now.toISOString(),
     });
-    return undefined;
-  });
+  }
   const counts = await db.transaction(async (tx) => {
     await setActor(tx, `import:${source}`);
     return one<{ given: number; inserted: number; with_footprint: number }>(tx, 'ownership/import_abandoned', {

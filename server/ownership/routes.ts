@@ -84,7 +84,7 @@ export function ownershipRoutes(deps: AppDeps): Router {
     const foundAt = v.instant(b.found_at, 'found_at', errors);
     const note = v.text(b.note, 'note', errors, { max: 4000 });
     const objectId = v.id(b.object_id, 'object_id', errors, { required: false });
-    let object;
+    let object: Parameters<typeof recordFound>[2]['object'];
     if (objectId === undefined) {
       const kind = v.text(b.kind, 'kind', errors, { required: true, max: 64 });
       const geometry = v.geometry(b.geometry, 'geometry', errors);

@@ -141,7 +141,9 @@ function bodySeeds(r: RouteInfo): Record<string, unknown>[] {
 /** Every path into a JSON value: [] is the whole, ['zone', 'polygon', 'coordinates', 0] a part. */
 function pathsIn(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out = [prefix];
-  if (Array.isArray(value)) value.slice(0, 5).forEach((v, i) => out.push(...pathsIn(v, [...prefix, i])));
+  if (Array.isArray(value)) value.slice(0, 5).forEach((v, i) => {
+    out.push(...pathsIn(v, [...prefix, i]));
+  });
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...pathsIn(v, [...prefix, k]));
   return out;
 }

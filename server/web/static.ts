@@ -44,7 +44,7 @@ export function webApp(distDir: string = DEFAULT_WEB_DIST): Koa.Middleware {
   const cache = new Map<string, CachedFile>();
 
   async function load(file: string): Promise<CachedFile | undefined> {
-    let s;
+    let s: Awaited<ReturnType<typeof stat>>;
     try {
       s = await stat(file);
     } catch {

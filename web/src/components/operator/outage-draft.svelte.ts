@@ -75,6 +75,7 @@ export class OutageDraft {
         };
       }
     }
+    return null;
   }
 
   addVertex(at: LngLat) {
