@@ -37,9 +37,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Koa {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
-  void clock;
   const app = new Koa();
-  app.proxy = true;
+  app.proxy = deps.config.trustProxy;
   app.use(securityHeaders());
   app.use(problemMiddleware);
   app.use(knownMethods());

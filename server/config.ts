@@ -29,6 +29,12 @@ export interface Config {
   open311ApiKeys: string[];
   /** The organisation code that gets tickets no service area covers. */
   defaultExecutor: string;
+  /**
+   * Whether X-Forwarded-For/-Proto are believed (behind nginx or a load balancer). Off by default:
+   * a server facing the internet directly would let anyone pick the address its login lockout and
+   * complaint rate limit count, and claim TLS it does not have.
+   */
+  trustProxy: boolean;
   /** Duplicates, deadlines, escalation, rate limits (server/tickets/config.ts). */
   tickets: TicketsConfig;
 }
@@ -43,6 +49,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name}=${raw} is not a whole number from ${min} to ${max}; fix it or unset it (default ${fallback}).`);
   }
   return value;
+}
+
+function yesNo(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name}=${env[name]} is neither yes nor no; use 1 or 0, or unset it (default ${fallback ? 1 : 0}).`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -62,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     open311ApiKeys: (env.OPEN311_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     defaultExecutor: env.MISTO_DEFAULT_EXECUTOR || 'contact-centre',
+    trustProxy: yesNo(env, 'MISTO_TRUST_PROXY', false),
     tickets: loadTicketsConfig(env),
   };
 }

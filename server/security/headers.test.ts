@@ -116,3 +116,24 @@ test('the session cookie is HttpOnly and SameSite=Lax, and Secure behind TLS, so
   assert.match(cookie, /;\s*secure/i);
   assert.equal(res.headers['cache-control'], 'no-store', 'the answer with the CSRF token is not cached');
 });
+
+test('a server not told it is behind a proxy believes no X-Forwarded header: no HSTS, no Secure cookie, and the lockout counts the real address', async () => {
+  const direct = await startTestServer(db, { config: { trustProxy: false } });
+  try {
+    const tls = await rawRequest(direct.url, { method: 'GET', path: '/health', headers: { 'x-forwarded-proto': 'https' } });
+    assert.equal(tls.status, 200);
+    assert.equal(tls.headers['strict-transport-security'], undefined);
+    // A wrong password with a claimed address: the per-address login limit counts the real one.
+    const claimed = '203.0.113.77';
+    const res = await rawRequest(direct.url, {
+      method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json', 'x-forwarded-for': claimed },
+      body: JSON.stringify({ login: 'nobody.direct', password: 'wrong' }),
+    });
+    assert.equal(res.status, 401, res.body);
+    const buckets = (await db.sql<{ bucket: string }>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'login-address:%'")).map((r) => r.bucket);
+    assert.ok(!buckets.includes(`login-address:${claimed}`), `the claimed address was believed: ${buckets.join(', ')}`);
+    assert.ok(buckets.some((b) => /127\.0\.0\.1$/.test(b)), `the real address was not counted: ${buckets.join(', ')}`);
+  } finally {
+    await direct.close();
+  }
+});

@@ -13,7 +13,8 @@ export interface TestServer {
 }
 
 export async function startTestServer(db: Db, opts: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestServer> {
-  const config: Config = { ...loadConfig({}), open311ApiKeys: ['test-key'], ...opts.config };
+  // Tests stand where nginx would: they pick the client address and scheme with X-Forwarded-*.
+  const config: Config = { ...loadConfig({}), open311ApiKeys: ['test-key'], trustProxy: true, ...opts.config };
   const changes = await createChangeFeed(db);
   const deps: AppDeps = { db, config, changes, ...(opts.clock ? { clock: opts.clock } : {}) };
   const app = createApp(deps);
