@@ -19,6 +19,9 @@ export async function startTestServer(db: Db, opts: { clock?: Clock; config?: Pa
   const deps: AppDeps = { db, config, changes, ...(opts.clock ? { clock: opts.clock } : {}) };
   const app = createApp(deps);
   const server = app.listen(0, '127.0.0.1');
+  // fetch keeps idle connections 4 s; the server must not close one first, or a request sent on it
+  // as it closes is reset (ECONNRESET) — seen on a loaded machine, where timers fire late.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
