@@ -1,15 +1,16 @@
 // npm run load: a realistic mix against Misto on a real PostGIS (loopback only, bounded in time), then a run past capacity and the recovery after it.
-//   npm run load                              throwaway cluster + generated city + one server process
-//   npm run load -- --seconds 30 --sse 800    longer mix, more connected maps
-//   LOAD_DATABASE_URL=postgres://… npm run load   a database of your own (a city is generated if it is empty)
-//   npm run load -- --url http://127.0.0.1:8080   a server already running on LOAD_DATABASE_URL's database
+//   npm run load                                 throwaway cluster + the demo city + one server process (about 40 s)
+//   npm run load -- --seconds 30 --connections 48 --sse 800    a longer mix, more intake connections, more connected maps
+//   npm run load -- --addresses 20000 --tickets 50000 --objects 10000   a generated city of that size instead of the demo city
+//   LOAD_DATABASE_URL=postgres://… npm run load  a database of your own (the city is loaded if it is empty)
+//   npm run load -- --url http://127.0.0.1:8080  a server already running on LOAD_DATABASE_URL's database
 // Prints, per kind of traffic: requests, throughput, latency percentiles, statuses and errors.
 import { performance } from 'node:perf_hooks';
-import { openLoadDatabase, startServers, stopServers, loadFixtures, type CitySize, type Fixtures } from './load/setup.js';
+import { loadavg, cpus } from 'node:os';
+import { openLoadDatabase, startServers, stopServers, loadFixtures, type CityChoice, type Fixtures } from './load/setup.js';
 import { runKinds, formatFigures, type Kind, type KindFigures } from './load/mix.js';
 import { connectCrowd, type LiveCrowd } from './load/live.js';
 import { cpuMeter } from './load/cpu.js';
-import { loadavg, cpus } from 'node:os';
 import { postOpen311, type ServerProcess } from '../server/testing/server-process.js';
 
 /** DESIGN.md: ticket intake ≥ 300 tickets/s sustained through Open311 POST. */
@@ -18,43 +19,54 @@ const INTAKE_TARGET = 300;
 interface Options {
   seconds: number;
   overloadSeconds: number;
+  recoverySeconds: number;
   sse: number;
   intakeConnections: number;
   overloadConnections: number;
-  city: CitySize;
+  city: CityChoice;
   url: string | undefined;
   env: Record<string, string>;
 }
 
+const USAGE = `npm run load -- [--seconds 10] [--overload-seconds 6] [--recovery-seconds 4] [--connections 24] [--overload-connections 400] [--sse 500]
+                    [--addresses N --tickets N --objects N] [--pool N] [--max-queue N] [--max-wait-ms N] [--statement-timeout-ms N] [--url http://127.0.0.1:PORT]`;
+
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    seconds: 20, overloadSeconds: 10, sse: 500, intakeConnections: 24, overloadConnections: 600,
-    city: { addresses: 20_000, tickets: 50_000, objects: 10_000 }, url: undefined, env: {},
+    seconds: 10, overloadSeconds: 6, recoverySeconds: 4, sse: 500, intakeConnections: 24, overloadConnections: 400,
+    city: { kind: 'demo' }, url: undefined, env: {},
   };
+  const size = { addresses: 20_000, tickets: 50_000, objects: 10_000 };
+  let generated = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = argv[i + 1];
-    const int = () => {
+    const int = (min: number, max: number) => {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number`);
+      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} needs a whole number from ${min} to ${max}\n${USAGE}`);
       i++;
       return n;
     };
     switch (flag) {
-      case '--seconds': o.seconds = Math.min(int(), 300); break;
-      case '--overload-seconds': o.overloadSeconds = Math.min(int(), 120); break;
-      case '--sse': o.sse = Math.min(int(), 5_000); break;
-      case '--intake-connections': o.intakeConnections = int(); break;
-      case '--overload-connections': o.overloadConnections = Math.min(int(), 4_000); break;
-      case '--addresses': o.city.addresses = int(); break;
-      case '--tickets': o.city.tickets = int(); break;
-      case '--objects': o.city.objects = int(); break;
-      case '--pool': o.env.DB_POOL_SIZE = String(int()); break;
-      case '--max-queue': o.env.DB_MAX_QUEUE = String(int()); break;
+      case '--seconds': o.seconds = int(1, 300); break;
+      case '--overload-seconds': o.overloadSeconds = int(0, 120); break;
+      case '--recovery-seconds': o.recoverySeconds = int(1, 120); break;
+      case '--sse': o.sse = int(0, 5_000); break;
+      case '--connections': o.intakeConnections = int(1, 1_000); break;
+      case '--overload-connections': o.overloadConnections = int(1, 4_000); break;
+      case '--addresses': size.addresses = int(1, 10_000_000); generated = true; break;
+      case '--tickets': size.tickets = int(0, 50_000_000); generated = true; break;
+      case '--objects': size.objects = int(0, 10_000_000); generated = true; break;
+      case '--pool': o.env.DB_POOL_SIZE = String(int(1, 500)); break;
+      case '--max-queue': o.env.DB_MAX_QUEUE = String(int(0, 100_000)); break;
+      case '--max-wait-ms': o.env.DB_MAX_WAIT_MS = String(int(0, 600_000)); break;
+      case '--statement-timeout-ms': o.env.DB_STATEMENT_TIMEOUT_MS = String(int(100, 600_000)); break;
       case '--url': o.url = value; i++; break;
-      default: throw new Error(`unknown option ${flag}`);
+      case '--help': console.log(USAGE); process.exit(0); break;
+      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
   }
+  if (generated) o.city = { kind: 'generated', size };
   if (o.url && !/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(o.url)) {
     throw new Error('--url must be a loopback address (http://127.0.0.1:PORT or http://localhost:PORT): a load run never leaves this machine');
   }
@@ -64,6 +76,7 @@ function parseArgs(argv: string[]): Options {
 
 const log = (line: string) => console.log(line);
 const ms = (n: number | null) => (n === null ? '—' : `${n.toFixed(0)} ms`);
+const machine = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`;
 
 /** The everyday mix: intake as fast as it is answered, the rest at the rates a busy morning brings. */
 function everydayMix(o: Options): Kind[] {
@@ -72,7 +85,7 @@ function everydayMix(o: Options): Kind[] {
     { name: 'tiles', connections: 16, rate: 200 },
     { name: 'ticket reads', connections: 8, rate: 100 },
     { name: 'address cards', connections: 4, rate: 40 },
-    { name: 'outage edits', connections: 2, rate: 4 },
+    { name: 'outage edits', connections: 1, rate: 4 },
   ];
 }
 
@@ -104,28 +117,31 @@ async function untilServing(baseUrl: string, f: Fixtures): Promise<number | null
   return null;
 }
 
+const serverErrors = (ks: KindFigures[]) => ks.reduce((n, k) => n + Object.entries(k.statuses).filter(([c]) => Number(c) >= 500 && c !== '503').reduce((a, [, c]) => a + c, 0), 0);
+const failedConnections = (ks: KindFigures[]) => ks.reduce((n, k) => n + k.errors + k.timeouts, 0);
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const started = performance.now();
+  log(`machine: ${machine()} before the run (the machine may be shared: the figures below scale with what is left of it)`);
   const database = await openLoadDatabase(o.city, log);
   let servers: ServerProcess[] = [];
   let crowd: LiveCrowd | undefined;
   try {
     log(`database: ${database.origin}`);
-    // The machine is shared: a load average far above its cores means every figure below is low.
-    log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} before the run`);
     if (!o.url) servers = await startServers(database.url, 1, o.env);
     const baseUrl = o.url ?? servers[0]!.url;
-    log(`server: ${baseUrl}${o.url ? '' : ` (one process; DB_POOL_SIZE ${o.env.DB_POOL_SIZE ?? 'default'}, DB_MAX_QUEUE ${o.env.DB_MAX_QUEUE ?? 'default'})`}`);
+    const settings = ['DB_POOL_SIZE', 'DB_STATEMENT_TIMEOUT_MS', 'DB_MAX_QUEUE', 'DB_MAX_WAIT_MS'].map((k) => `${k} ${o.env[k] ?? 'default'}`).join(', ');
+    log(`server: ${baseUrl}${o.url ? '' : ` (one process; ${settings}: see server/config.ts)`}`);
     const f = await loadFixtures(database.url, baseUrl);
 
     crowd = await connectCrowd(baseUrl, o.sse);
     log(`live: ${crowd.connected()} maps connected to /api/live`);
+    const meter = () => cpuMeter(servers.map((sv) => sv.child.pid!), database.pids);
 
-    log(`\n== mix: ${o.seconds} s — intake on ${o.intakeConnections} connections as fast as answered; tiles 200/s, ticket reads 100/s, address cards 40/s, outage edits 4/s`);
+    log(`\n== mix: ${o.seconds} s — intake on ${o.intakeConnections} connections as fast as answered; tiles 200/s (popular views first), ticket reads 100/s, address cards 40/s, outage edits 4/s; ${crowd.connected()} live maps`);
     const eventsBefore = crowd.ticketEvents();
-    const pids = servers.map((sv) => sv.child.pid!);
-    let cpu = cpuMeter(pids);
+    let cpu = meter();
     const [mix, freshness] = await Promise.all([
       runKinds(baseUrl, f, everydayMix(o), o.seconds),
       probeFreshness(baseUrl, f, crowd, o.seconds),
@@ -134,8 +150,9 @@ async function main() {
     log(`  ${cpu()}`);
     const intake = mix.find((k) => k.name === 'intake')!;
     const intakeOk = (intake.statuses['200'] ?? 0) / o.seconds;
-    const failures = mix.reduce((n, k) => n + k.errors + k.timeouts + Object.entries(k.statuses).filter(([c]) => Number(c) >= 500).reduce((a, [, c]) => a + c, 0), 0);
-    log(`  intake: ${intakeOk.toFixed(0)} tickets/s acknowledged (target ≥ ${INTAKE_TARGET}: ${intakeOk >= INTAKE_TARGET ? 'met' : 'NOT met'}); answers ≥ 500 (503s, shed, included) and failed connections over all kinds: ${failures}`);
+    const shed = mix.reduce((n, k) => n + (k.statuses['503'] ?? 0), 0);
+    log(`  intake: ${intakeOk.toFixed(0)} tickets/s acknowledged (target ≥ ${INTAKE_TARGET}: ${intakeOk >= INTAKE_TARGET ? 'met' : 'NOT met'}); ` +
+      `answers ≥ 500 other than 503: ${serverErrors(mix)}; 503 (shed): ${shed}; failed connections: ${failedConnections(mix)}`);
     const delivered = freshness.filter((p) => p.ms !== null).map((p) => p.ms!);
     log(`  live: ${crowd.connected()} maps still connected, ${crowd.dropped()} dropped; ${((crowd.ticketEvents() - eventsBefore) / Math.max(1, crowd.connected())).toFixed(0)} ticket events per map; ` +
       `a probe ticket reached every map in ${delivered.length ? `${ms(Math.min(...delivered))}–${ms(Math.max(...delivered))}` : '—'} (${delivered.length} of ${freshness.length} probes reached all; target ≤ 1 s after commit, measured here from before the POST)`);
@@ -143,53 +160,56 @@ async function main() {
     // Past capacity: new requests arrive faster than the mix was answered (three times, and at least
     // 200/s more), on many connections, as when a district's heating fails at once. A fixed arrival
     // rate, as people's calls come, rather than clients that resend the moment they are refused.
-    const offered = Math.round(Math.max(3 * intakeOk, intakeOk + 200));
-    log(`\n== past capacity: ${o.overloadSeconds} s — intake offered ${offered}/s on ${o.overloadConnections} connections, ticket reads 200/s on 100`);
-    cpu = cpuMeter(pids);
-    const overload = await runKinds(baseUrl, f, [
-      { name: 'intake', connections: o.overloadConnections, rate: offered },
-      { name: 'ticket reads', connections: 100, rate: 200 },
-    ], o.overloadSeconds);
-    log(formatFigures(overload));
-    log(`  ${cpu()}`);
-    for (const k of overload) {
-      log(`  ${k.name}: ${k.refused.count} refused with 503 (${k.refused.withRetryAfter} with Retry-After) in p50 ${k.refused.p50} ms / p99 ${k.refused.p99} ms / max ${k.refused.max} ms; ` +
-        `admitted answered in p50 ${k.ok.p50} ms / p99 ${k.ok.p99} ms`);
+    let overload: KindFigures[] = [];
+    let back: number | null = 0;
+    if (o.overloadSeconds > 0) {
+      const offered = Math.round(Math.max(3 * intakeOk, intakeOk + 200));
+      log(`\n== past capacity: ${o.overloadSeconds} s — intake offered ${offered}/s on up to ${o.overloadConnections} connections, ticket reads 200/s on 100`);
+      cpu = meter();
+      overload = await runKinds(baseUrl, f, [
+        { name: 'intake', connections: o.overloadConnections, rate: offered },
+        { name: 'ticket reads', connections: 100, rate: 200 },
+      ], o.overloadSeconds);
+      log(formatFigures(overload));
+      log(`  ${cpu()}`);
+      for (const k of overload) {
+        log(`  ${k.name}: ${k.refused.count} refused with 503 (${k.refused.withRetryAfter} with Retry-After) in p50 ${ms(k.refused.p50)} / p99 ${ms(k.refused.p99)} / max ${ms(k.refused.max)}; ` +
+          `${k.okCount} admitted and answered 2xx in p50 ${ms(k.ok.p50)} / p99 ${ms(k.ok.p99)}; ${k.timeouts} timeouts`);
+      }
+      back = await untilServing(baseUrl, f);
+      log(`  after the overload stopped, the first ticket was acknowledged in ${ms(back)}`);
     }
 
-    const back = await untilServing(baseUrl, f);
-    log(`  after the overload stopped, the first ticket was acknowledged in ${ms(back)}`);
-
-    log('\n== recovery: the next 5 s, at a moderate rate (intake 100/s, tiles 100/s, ticket reads 50/s)');
-    const t0 = performance.now();
-    cpu = cpuMeter(pids);
+    log(`\n== recovery: the next ${o.recoverySeconds} s at a moderate rate (intake 50/s, tiles 100/s, ticket reads 50/s)`);
+    cpu = meter();
     const recovery = await runKinds(baseUrl, f, [
-      { name: 'intake', connections: 16, rate: 100 },
+      { name: 'intake', connections: 8, rate: 50 },
       { name: 'tiles', connections: 8, rate: 100 },
       { name: 'ticket reads', connections: 8, rate: 50 },
-    ], 5);
+    ], o.recoverySeconds);
     log(formatFigures(recovery));
     log(`  ${cpu()}`);
     const refusedAfter = recovery.reduce((n, k) => n + (k.statuses['503'] ?? 0), 0);
-    log(`  ${refusedAfter === 0 ? 'recovered: no 503 once the overload stopped' : `${refusedAfter} requests still refused in the ${((performance.now() - t0) / 1000).toFixed(0)} s after the overload`}; ` +
+    log(`  ${refusedAfter === 0 ? 'recovered: no 503 once the overload stopped' : `${refusedAfter} requests still refused with 503 after the overload`}; ` +
       `live: ${crowd.connected()} maps connected, ${crowd.dropped()} dropped in all`);
-    printSummary(intakeOk, mix, overload, recovery);
+
+    const refused = overload.reduce((n, k) => n + k.refused.count, 0);
+    const withRetry = overload.reduce((n, k) => n + k.refused.withRetryAfter, 0);
+    log('\n== summary');
+    log(`  machine: ${machine()} after the run`);
+    log(`  intake sustained in the mix: ${intakeOk.toFixed(0)} tickets/s (target ≥ ${INTAKE_TARGET})`);
+    log(`  answers ≥ 500 other than 503: mix ${serverErrors(mix)}, past capacity ${serverErrors(overload)}, recovery ${serverErrors(recovery)}; ` +
+      `failed connections or timeouts: mix ${failedConnections(mix)}, past capacity ${failedConnections(overload)}, recovery ${failedConnections(recovery)}`);
+    if (o.overloadSeconds > 0) {
+      log(`  past capacity: ${refused} 503s, ${withRetry} of them with Retry-After; serving again ${ms(back)} after it; ${refusedAfter} refused in the recovery`);
+    }
+    log(`  live: ${crowd.connected()} of ${o.sse} maps connected at the end`);
   } finally {
     crowd?.close();
     await stopServers(servers);
     await database.close();
     log(`\nload: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
-}
-
-function printSummary(intakeOk: number, mix: KindFigures[], overload: KindFigures[], recovery: KindFigures[]) {
-  const errors = (ks: KindFigures[], from: number) => ks.reduce((n, k) => n + Object.entries(k.statuses).filter(([c]) => Number(c) >= from && c !== '503').reduce((a, [, c]) => a + c, 0), 0);
-  const refused = overload.reduce((n, k) => n + k.refused.count, 0);
-  const withRetry = overload.reduce((n, k) => n + k.refused.withRetryAfter, 0);
-  log('\n== summary');
-  log(`  intake sustained in the mix: ${intakeOk.toFixed(0)} tickets/s (target ≥ ${INTAKE_TARGET})`);
-  log(`  answers ≥ 500 other than 503: mix ${errors(mix, 500)}, past capacity ${errors(overload, 500)}, recovery ${errors(recovery, 500)}`);
-  log(`  past capacity: ${refused} fast 503s, ${withRetry} of them with Retry-After; timeouts ${overload.reduce((n, k) => n + k.timeouts, 0)}`);
 }
 
 main().catch((err: Error) => {

@@ -1,29 +1,49 @@
-// CPU used by a process (this one or a server child) over a phase, read from /proc: shows which side of a load run was the bottleneck.
+// CPU used by the server processes and the database over a phase, and the servers' resident memory, read from /proc: shows which side of a load run was the bottleneck.
 import { readFileSync } from 'node:fs';
 
-/** User + system CPU ms of a process so far; undefined where /proc is not there. */
+/** User + system CPU ms of a process so far; undefined where /proc is not there or it has ended. */
 function cpuMs(pid: number): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return undefined;
   }
 }
 
-/** Starts measuring; the function it returns gives the share of one core used since, in %. */
-export function cpuMeter(pids: number[]): () => string {
+/** Resident memory in MiB. */
+function rssMiB(pid: number): number | undefined {
+  try {
+    const kb = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts measuring; the function it returns describes the share of one core each side used since
+ * (in %) and the servers' memory now. Database backends come and go: one first seen at the end was
+ * born during the phase and counts whole; one that lived only in between is missed (the pool keeps
+ * its connections, so there are few).
+ */
+export function cpuMeter(serverPids: number[], dbPids: () => number[]): () => string {
   const t0 = performance.now();
-  const start = pids.map(cpuMs);
+  const start = serverPids.map(cpuMs);
+  const dbStart = new Map(dbPids().map((pid) => [pid, cpuMs(pid) ?? 0]));
   const self0 = process.cpuUsage();
   return () => {
     const wall = performance.now() - t0;
     const self = process.cpuUsage(self0);
-    const servers = pids.map((pid, i) => {
+    const share = (ms: number) => `${Math.round((ms / wall) * 100)}%`;
+    const servers = serverPids.map((pid, i) => {
       const now = cpuMs(pid);
       const then = start[i];
-      return now === undefined || then === undefined ? '?' : `${Math.round(((now - then) / wall) * 100)}%`;
+      return now === undefined || then === undefined ? '?' : share(now - then);
     });
-    return `server CPU ${servers.join(' + ')} of one core, load generator ${Math.round(((self.user + self.system) / 1000 / wall) * 100)}%`;
+    const db = dbPids();
+    const dbUsed = db.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0) - (dbStart.get(pid) ?? 0), 0);
+    const rss = serverPids.map((pid) => rssMiB(pid)).map((m) => (m === undefined ? '?' : `${m.toFixed(0)} MiB`));
+    return `CPU, in shares of one core: server ${servers.join(' + ') || '—'}, PostgreSQL ${db.length ? share(dbUsed) : '— (not ours to measure)'}, load generator ${share((self.user + self.system) / 1000)}; server memory ${rss.join(' + ') || '—'}`;
   };
 }

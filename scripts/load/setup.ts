@@ -8,6 +8,7 @@ import { hashPassword } from '../../server/auth/password.js';
 import { startPgCluster, destroyPgCluster, type PgCluster } from '../../server/testing/pg-cluster.js';
 import { startServerProcess, type ServerProcess } from '../../server/testing/server-process.js';
 import { generateCity } from '../../fixtures/generate-city.js';
+import { loadDemoCity } from '../../fixtures/demo-city.js';
 import { isTaken } from '../../fixtures/city.js';
 import { tileOf } from '../../tiles/tile.js';
 
@@ -17,19 +18,24 @@ export interface CitySize {
   objects: number;
 }
 
+/** The demo city (real OpenStreetMap buildings, a few hundred tickets; loads in seconds) or a generated one of a given size. */
+export type CityChoice = { kind: 'demo' } | { kind: 'generated'; size: CitySize };
+
 export interface LoadDatabase {
   url: string;
   /** Where it came from, for the report. */
   origin: string;
+  /** The database's processes now, when it is the throwaway cluster (for CPU figures); else empty. */
+  pids(): number[];
   close(): Promise<void>;
 }
 
 /**
- * LOAD_DATABASE_URL when set (a city is generated into it if it is empty), else a throwaway
- * cluster with a generated city. The throwaway cluster runs without fsync, as the test clusters
- * do: what this measures is Misto and PostgreSQL's work, not this machine's disk.
+ * LOAD_DATABASE_URL when set (a city is loaded into it if it is empty), else a throwaway
+ * cluster with the city. The throwaway cluster runs without fsync, as the test clusters do:
+ * what this measures is Misto and PostgreSQL's work, not this machine's disk.
  */
-export async function openLoadDatabase(size: CitySize, log: (line: string) => void, settings: Record<string, string> = {}): Promise<LoadDatabase> {
+export async function openLoadDatabase(city: CityChoice, log: (line: string) => void, settings: Record<string, string> = {}): Promise<LoadDatabase> {
   let cluster: PgCluster | undefined;
   let url = process.env.LOAD_DATABASE_URL;
   let origin = 'LOAD_DATABASE_URL';
@@ -45,18 +51,25 @@ export async function openLoadDatabase(size: CitySize, log: (line: string) => vo
   const db = await openPostgres({ connectionString: url, statementTimeoutMs: 3_600_000 });
   try {
     await migrate(db);
-    if (!(await isTaken(db))) {
+    if (await isTaken(db)) log('the database already holds a city: using it as it is');
+    else if (city.kind === 'demo') {
+      const t0 = performance.now();
+      const counts = await loadDemoCity(db);
+      log(`demo city loaded: ${counts.addresses} addresses, ${counts.buildings} buildings, ${counts.tickets} tickets, ${counts.objects} objects, ${counts.outages} outages (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    } else {
+      const { size } = city;
       log(`generating a city: ${size.addresses} addresses, ${size.tickets} tickets, ${size.objects} objects`);
       const result = await generateCity(db, { ...size, seed: 'load', log: (line) => log(`  ${line}`) });
       log(`  done in ${(result.ms / 1000).toFixed(1)} s`);
-      await db.sql('ANALYZE');
-    } else log('the database already holds a city: using it as it is');
+    }
+    await db.sql('ANALYZE');
   } finally {
     await db.close();
   }
   return {
     url,
     origin,
+    pids: () => cluster?.pids() ?? [],
     close: async () => { if (cluster) await destroyPgCluster(cluster); },
   };
 }
@@ -79,7 +92,7 @@ export async function startServers(databaseUrl: string, count: number, env: Reco
 
 export async function stopServers(servers: ServerProcess[]): Promise<void> {
   await Promise.all(servers.map(async (s) => {
-    if (s.child.exitCode !== null) return;
+    if (!s.running()) return;
     s.child.kill('SIGTERM');
     const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
     await s.exited;

@@ -31,6 +31,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     statement_timeout: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     idle_in_transaction_session_timeout: 30_000,
     application_name: 'misto',
+    // A database host that vanishes without closing its sockets is noticed by TCP keepalive.
+    keepAlive: true,
   });
   // An idle client's error (database restarted) must not crash the process; the pool drops it.
   pool.on('error', () => {});
@@ -139,7 +141,7 @@ class Listener {
   private connect(): Promise<pg.Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.connectionString, application_name: 'misto-listen' });
+      const client = new pg.Client({ connectionString: this.connectionString, application_name: 'misto-listen', keepAlive: true });
       client.on('notification', (msg) => {
         for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
       });

@@ -12,16 +12,16 @@ import { tileOf, type TileAddress } from '../../tiles/tile.js';
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-const MAX_BYTES = 1024 * 1024;
+const MAX_BYTES = 512 * 1024;
 // A district of small buildings 0.0004° apart: every tile at zoom 16 carries about a hundred footprints (3-5 kB).
-const AREA: [number, number, number, number] = [36.2, 49.95, 36.4, 50.07];
+const AREA: [number, number, number, number] = [36.2, 49.95, 36.3, 50.07];
 const STEP = 0.0004;
 const { layers: BUILDINGS } = resolveLayers(['buildings']);
 let db: Db;
 
 before(async () => {
   db = await testDb();
-  // Bulk rows without their per-row triggers (audit, NOTIFY): no one listens, and 150,000 notifications in one transaction take minutes.
+  // Bulk rows without their per-row triggers (audit, NOTIFY): no one listens, and 75,000 notifications in one transaction take minutes.
   await db.transaction(async (tx) => {
     await tx.sql("SELECT set_config('session_replication_role', 'replica', true)");
     await tx.sql(`
@@ -76,8 +76,11 @@ test('filled with ten times its limit in tiles, the cache holds at most its byte
   assert.equal(stats.renders, 2 * tiles.length, 'every request of the second pass was a miss');
   assert.ok(rendered > 10 * MAX_BYTES, `only ${rendered} bytes of tiles went through the cache`);
   assert.ok(stats.bytes > MAX_BYTES * 0.9, 'the cache was used up to its bound');
-  // Were evicted tiles kept anywhere, memory would grow by about what went through (8 MiB and more).
-  assert.ok(grew < 2 * MAX_BYTES, `memory grew by ${grew} bytes after the cache was full`);
+  // Were evicted tiles kept anywhere, memory would grow by about what went through the full cache
+  // (about 7 MiB); the heap's own noise is a fraction of a MiB.
+  const through = rendered - renderedWhenFull;
+  assert.ok(through > 8 * MAX_BYTES, `only ${through} bytes went through the full cache`);
+  assert.ok(grew < through / 3, `memory grew by ${grew} bytes while ${through} went through the full cache`);
 });
 
 test('a tile larger than the whole cache is served but not kept', async () => {

@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL + PostGIS cluster: initdb into a temporary directory, a free port,
 // removed on stop. Used by the test runner, the benchmarks and the fault scripts.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, chownSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, chownSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,9 +15,13 @@ export interface PgCluster {
   stop(): Promise<void>;
   /** Start a stopped cluster again on the same port and data (fault tests). */
   restart(): Promise<void>;
+  /**
+   * SIGKILL to the postmaster and every backend at once: nothing is flushed or checkpointed and the
+   * next start runs crash recovery from the WAL (a power cut, short of losing the disk).
+   */
   kill(): Promise<void>;
-  /** PostgreSQL's immediate shutdown: no checkpoint, crash recovery on the next start (a power cut, short of the disk). */
-  crash(): Promise<void>;
+  /** The process ids of the postmaster and its backends now (empty when stopped), for CPU figures. */
+  pids(): number[];
 }
 
 export function findPgBin(): string | undefined {
@@ -79,20 +83,39 @@ export async function startPgCluster(opts: { settings?: Record<string, string> }
         execFileSync(path.join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']);
         return;
       } catch {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PostgreSQL did not start:\n${log}`);
+        if (!isUp(child) || Date.now() > deadline) throw new Error(`PostgreSQL did not start:\n${log}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
   };
+  const postmasterPid = (): number | undefined => {
+    try {
+      return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // Every process of the cluster, the postmaster and each backend, works in its data directory.
+  const pids = (): number[] => (proc && isUp(proc) ? processesIn(dataDir) : []);
   const stopWith = async (signal: NodeJS.Signals) => {
     const child = proc;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      // Signal the postmaster itself: runuser cannot pass SIGKILL on.
-      const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      process.kill(pid, signal);
-    });
+    if (!child || !isUp(child)) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (signal === 'SIGKILL') {
+      // A killed postmaster cannot end its backends: each gets SIGKILL too, all at once as a
+      // power cut would, again until none is left (one may have been forked meanwhile). The next
+      // start refuses while a backend of the old one still holds the shared memory.
+      const deadline = Date.now() + 10_000;
+      for (let left = processesIn(dataDir); left.length > 0 && Date.now() < deadline; left = processesIn(dataDir)) {
+        for (const pid of left) signalProcess(pid, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } else {
+      // Signal the postmaster itself: runuser would not pass every signal on.
+      const postmaster = postmasterPid();
+      if (postmaster !== undefined) signalProcess(postmaster, signal);
+    }
+    await exited;
   };
   await start();
   const urlFor = (db: string) => `postgres://postgres@127.0.0.1:${port}/${db}`;
@@ -105,8 +128,36 @@ export async function startPgCluster(opts: { settings?: Record<string, string> }
     // SIGINT is PostgreSQL's "fast" shutdown.
     stop: () => stopWith('SIGINT'),
     kill: () => stopWith('SIGKILL'),
-    crash: () => stopWith('SIGQUIT'),
+    pids,
   };
+}
+
+/** Whether a child process has neither exited nor been killed by a signal. */
+const isUp = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** The running processes (zombies left out) whose working directory is dir, from /proc. */
+function processesIn(dir: string): number[] {
+  const target = realpathSync(dir);
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/cwd`) !== target) continue;
+      // The command name is in parentheses and may hold spaces: the state follows the last one.
+      if (readFileSync(`/proc/${name}/stat`, 'utf8').split(') ').at(-1)![0] !== 'Z') found.push(Number(name));
+    } catch {
+      // Ended while we looked, or not ours to read.
+    }
+  }
+  return found;
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Stops the cluster and removes its directory. */

@@ -11,6 +11,8 @@ export interface ServerProcess {
   output(): string;
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** True until the process exits or is killed (a kill leaves exitCode null: it is not enough). */
+  running(): boolean;
 }
 
 /** Starts `tsx server/main.ts` with DATABASE_URL on a free port and waits until it listens. */
@@ -44,7 +46,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
       reject(new Error(`the server exited (code ${code}, signal ${signal}) before listening:\n${log}`));
     });
   });
-  return { url, child, output: () => log, exited };
+  return { url, child, output: () => log, exited, running: () => child.exitCode === null && child.signalCode === null };
 }
 
 export interface Open311Ticket {
