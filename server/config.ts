@@ -1,6 +1,7 @@
 // Configuration from the environment, checked once at start with messages a person can act on.
 import path from 'node:path';
 import { loadTicketsConfig, type TicketsConfig } from './tickets/config.js';
+import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from './db/postgres.js';
 
 export interface Config {
   port: number;
@@ -9,6 +10,7 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Where the embedded database persists. */
   dataDir: string;
+  /** Why 10 connections and 15 s: server/db/postgres.ts. */
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
   /**
@@ -69,8 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     databaseUrl,
     dataDir: path.resolve(env.MISTO_DATA_DIR || '.misto-data'),
-    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
-    dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', DEFAULT_POOL_SIZE, 1, 500),
+    dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 100, 600_000),
     dbMaxQueue: integer(env, 'DB_MAX_QUEUE', 50, 0, 100_000),
     dbMaxWaitMs: integer(env, 'DB_MAX_WAIT_MS', 1_000, 0, 600_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
