@@ -8,6 +8,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { readInput } from './http/input.js';
 import { knownMethods } from './http/methods.js';
 import { loadShedding } from './http/load-shedding.js';
+import { readYourWrites } from './http/read-your-writes.js';
 import { healthRoutes } from './health/routes.js';
 import { sessionMiddleware } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(problemMiddleware);
   app.use(knownMethods());
   app.use(loadShedding(db, deps.config));
+  app.use(readYourWrites(deps.config));
   // Before the body parser: Open311 parses its own body, so a malformed one gets the spec's error list.
   app.use(open311Routes(deps));
   app.use(readInput('256kb'));

@@ -8,6 +8,13 @@ export interface Config {
   host: string;
   /** A real PostgreSQL + PostGIS; undefined means the embedded database. */
   databaseUrl: string | undefined;
+  /**
+   * Hot standbys of DATABASE_URL (streaming replication) for reads that may be a moment behind:
+   * tiles, public ticket lists and maps, Open311 GET, address cards. Empty: everything on the primary.
+   */
+  databaseReadUrls: string[];
+  /** A replica further behind than this leaves the rotation until it catches up. */
+  databaseReadMaxLagMs: number;
   /** Where the embedded database persists. */
   dataDir: string;
   /** Why 10 connections and 15 s: server/db/postgres.ts. */
@@ -66,10 +73,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must look like postgres://user:password@host:5432/dbname (got "${databaseUrl}"); unset it to use the embedded database.`);
   }
+  const databaseReadUrls = (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const url of databaseReadUrls) {
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(`DATABASE_READ_URLS must be a comma list of postgres://user:password@host:5432/dbname (got "${url}").`);
+  }
+  if (databaseReadUrls.length > 0 && !databaseUrl) throw new ConfigError('DATABASE_READ_URLS names replicas of DATABASE_URL: set DATABASE_URL too, or unset DATABASE_READ_URLS.');
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,
+    databaseReadUrls,
+    databaseReadMaxLagMs: integer(env, 'DATABASE_READ_MAX_LAG_MS', 2_000, 10, 3_600_000),
     dataDir: path.resolve(env.MISTO_DATA_DIR || '.misto-data'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', DEFAULT_POOL_SIZE, 1, 500),
     dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 100, 600_000),

@@ -24,8 +24,11 @@ function within(ms: number, promise: Promise<unknown>): Promise<unknown> {
 async function main() {
   const config = loadConfig();
   console.log(config.databaseUrl ? 'misto: using the database at DATABASE_URL' : `misto: using the embedded database in ${config.dataDir}`);
+  if (config.databaseReadUrls.length > 0) console.log(`misto: reading from ${config.databaseReadUrls.length} replica(s) at DATABASE_READ_URLS`);
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
+    readUrls: config.databaseReadUrls,
+    readMaxLagMs: config.databaseReadMaxLagMs,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,

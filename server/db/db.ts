@@ -1,6 +1,7 @@
 // The one database interface all of Misto uses, whichever backend sits behind it.
 import { loadQuery } from './queries.js';
 import { toPositional } from './named.js';
+import type { ReplicaStats } from './replicas.js';
 
 export type Row = Record<string, unknown>;
 export type Params = Record<string, unknown>;
@@ -18,6 +19,14 @@ export interface Db extends Queryable {
   readonly backend: 'postgres' | 'pglite';
   /** Runs fn in one transaction: committed if fn resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Where read-only work goes: a read replica in rotation (DATABASE_READ_URLS) or, without one, the
+   * primary. For reads that may be a moment behind (tiles, public lists, address cards); never for
+   * a read that must see the caller's own write (see withPrimaryReads in server/db/replicas.ts).
+   */
+  reader(): Queryable;
+  /** The read replicas and whether each is in rotation (a real server with DATABASE_READ_URLS only). */
+  replicaStats?(): ReplicaStats[];
   /** Calls onMessage for every NOTIFY on channel; resolves to a function that stops it. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   /** How busy the connection pool is (a real server only: the embedded database has one queue of its own). */

@@ -6,7 +6,7 @@ import type { Db } from './db.js';
 
 export class DatabaseStartError extends Error {}
 
-export async function openDatabase(opts: { databaseUrl?: string | undefined; dataDir?: string; poolSize?: number; statementTimeoutMs?: number }): Promise<Db> {
+export async function openDatabase(opts: { databaseUrl?: string | undefined; readUrls?: string[]; readMaxLagMs?: number; dataDir?: string; poolSize?: number; statementTimeoutMs?: number }): Promise<Db> {
   if (!opts.databaseUrl) {
     let db: Db;
     try {
@@ -24,6 +24,8 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
     connectionString: opts.databaseUrl,
     ...(opts.poolSize ? { poolSize: opts.poolSize } : {}),
     ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
+    ...(opts.readUrls?.length ? { readUrls: opts.readUrls } : {}),
+    ...(opts.readMaxLagMs ? { readMaxLagMs: opts.readMaxLagMs } : {}),
   });
   try {
     const [postgis] = await db.sql<{ default_version: string | null }>(

@@ -21,9 +21,12 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Db & { dump(
   const runOn = (target: PGlite | Transaction) => async (text: string, values: unknown[]) =>
     (await target.query<Row>(text, values)).rows;
 
+  const main = queryable(runOn(pg), async (script) => { await pg.exec(script); });
   return {
     backend: 'pglite',
-    ...queryable(runOn(pg), async (script) => { await pg.exec(script); }),
+    ...main,
+    // One embedded database: it has no replicas.
+    reader: () => main,
     transaction: (fn) => pg.transaction((tx) => fn(queryable(runOn(tx), async (script) => { await tx.exec(script); }))),
     async listen(channel, onMessage) {
       const unsubscribe = await pg.listen(channel, onMessage);

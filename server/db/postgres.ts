@@ -1,6 +1,7 @@
 // The real-server backend: a pg pool, plus one dedicated LISTEN connection that reconnects.
 import pg from 'pg';
 import { queryable, type Db, type Queryable, type Row } from './db.js';
+import { createReadRouter, DEFAULT_READ_MAX_LAG_MS, type ReadRouter } from './replicas.js';
 
 // int8 (counts, ids) as numbers, as PGlite gives them: our ids stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -9,6 +10,11 @@ export interface PostgresOptions {
   connectionString: string;
   poolSize?: number;
   statementTimeoutMs?: number;
+  /** Hot standbys for db.reader() (DATABASE_READ_URLS); none: reads go to the primary. */
+  readUrls?: string[];
+  readMaxLagMs?: number;
+  /** How often replica lag is measured (tests set it short). */
+  readCheckMs?: number;
   /** Called with each error of the LISTEN connection before it reconnects. */
   onListenError?: (err: Error) => void;
 }
@@ -76,11 +82,25 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     }
   };
   const run = (text: string, values: unknown[]) => withClient(async (client, broke) => (await statement(client, broke, text, values)).rows as Row[]);
-  const listener = new Listener(opts.connectionString, opts.onListenError ?? (() => {}));
+  const main = queryable(run, async (script) => { await withClient((client, broke) => statement(client, broke, script)); });
+  const router: ReadRouter | undefined = opts.readUrls?.length
+    ? createReadRouter(run, {
+      urls: opts.readUrls,
+      maxLagMs: opts.readMaxLagMs ?? DEFAULT_READ_MAX_LAG_MS,
+      ...(opts.readCheckMs ? { checkEveryMs: opts.readCheckMs } : {}),
+      poolSize: opts.poolSize ?? DEFAULT_POOL_SIZE,
+      statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    })
+    : undefined;
+  // LISTEN stays on the primary; each message fences the replicas before anyone acts on it.
+  const listener = new Listener(opts.connectionString, opts.onListenError ?? (() => {}), () => router?.fence());
+  const reads = router ? queryable(router.run, main.exec) : main;
 
   return {
     backend: 'postgres',
-    ...queryable(run, async (script) => { await withClient((client, broke) => statement(client, broke, script)); }),
+    ...main,
+    reader: () => reads,
+    ...(router ? { replicaStats: () => router.stats() } : {}),
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return withClient(async (client, broke) => {
         await client.query('BEGIN');
@@ -107,6 +127,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     },
     async close() {
       await listener.close();
+      await router?.close();
       await pool.end();
     },
   };
@@ -120,7 +141,7 @@ class Listener {
   private closed = false;
   private retryMs = 100;
 
-  constructor(private readonly connectionString: string, private readonly onError: (err: Error) => void) {}
+  constructor(private readonly connectionString: string, private readonly onError: (err: Error) => void, private readonly onAny: () => void) {}
 
   async add(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
     let set = this.handlers.get(channel);
@@ -143,6 +164,7 @@ class Listener {
     this.connecting ??= (async () => {
       const client = new pg.Client({ connectionString: this.connectionString, application_name: 'misto-listen', keepAlive: true });
       client.on('notification', (msg) => {
+        this.onAny();
         for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
       });
       client.on('error', (err) => this.lost(client, err));
@@ -178,7 +200,7 @@ class Listener {
       if (this.closed || this.client) return;
       this.connect().then(
         // Messages sent while we were away are gone: tell every handler to assume the worst.
-        () => { for (const set of this.handlers.values()) for (const h of set) h('{"op":"reconnected"}'); },
+        () => { this.onAny(); for (const set of this.handlers.values()) for (const h of set) h('{"op":"reconnected"}'); },
         (e: Error) => { this.onError(e); this.reconnectLater(); },
       );
     }, delay).unref();

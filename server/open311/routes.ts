@@ -82,13 +82,13 @@ export function open311Routes(deps: AppDeps): Koa.Middleware & { router: Router 
 
   router.get('/services.:format', async (ctx) => {
     const format = formatOf(ctx);
-    send(ctx, format, 'services', await listServices(db));
+    send(ctx, format, 'services', await listServices(db.reader()));
   });
 
   router.get('/services/:code.:format', async (ctx) => {
     const format = formatOf(ctx);
     const code = String(ctx.params.code);
-    const definition = /^[a-z0-9_-]{1,64}$/.test(code) ? await serviceDefinition(db, code) : undefined;
+    const definition = /^[a-z0-9_-]{1,64}$/.test(code) ? await serviceDefinition(db.reader(), code) : undefined;
     if (!definition) throw notFound(`service_code ${code} not found`);
     send(ctx, format, 'service_definition', definition);
   });
@@ -132,13 +132,17 @@ export function open311Routes(deps: AppDeps): Koa.Middleware & { router: Router 
   router.get('/requests.:format', async (ctx) => {
     const format = formatOf(ctx);
     const search = parseRequestSearch(ctx.query, clock.now());
-    send(ctx, format, 'service_requests', await searchRequests(db, search, tz));
+    send(ctx, format, 'service_requests', await searchRequests(db.reader(), search, tz));
   });
 
   const oneRequest: RouterMiddleware = async (ctx) => {
     const format = formatOf(ctx);
     const id = String(ctx.params.id);
-    const found = /^[1-9]\d{0,14}$/.test(id) ? await searchRequests(db, { ids: [Number(id)], start: new Date(0), end: new Date(0), page: 1, pageSize: 1 }, tz) : [];
+    const search = { ids: [Number(id)], start: new Date(0), end: new Date(0), page: 1, pageSize: 1 };
+    // Read from a replica; one that has not replayed the ticket yet (a client without cookies,
+    // asking right after its POST) is not the last word: the primary is asked before a 404.
+    let found = /^[1-9]\d{0,14}$/.test(id) ? await searchRequests(db.reader(), search, tz) : [];
+    if (found.length === 0 && /^[1-9]\d{0,14}$/.test(id)) found = await searchRequests(db, search, tz);
     if (found.length === 0) throw notFound(`service_request_id ${id} not found`);
     send(ctx, format, 'service_requests', found);
   };
@@ -149,7 +153,7 @@ export function open311Routes(deps: AppDeps): Koa.Middleware & { router: Router 
     const format = formatOf(ctx);
     const token = String(ctx.params.token);
     const row = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(token)
-      ? await maybeOne<{ id: number }>(db, 'open311/token', { token })
+      ? await maybeOne<{ id: number }>(db.reader(), 'open311/token', { token }) ?? await maybeOne<{ id: number }>(db, 'open311/token', { token })
       : undefined;
     if (!row) throw notFound(`token ${token} not found`);
     send(ctx, format, 'service_requests', [{ service_request_id: String(row.id), token }]);

@@ -54,14 +54,17 @@ function asPostgres(cmd: string, args: string[]): [string, string[]] {
   return isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
 }
 
-export async function startPgCluster(opts: { settings?: Record<string, string> } = {}): Promise<PgCluster> {
+export async function startPgCluster(opts: { settings?: Record<string, string>; standbyOf?: PgCluster } = {}): Promise<PgCluster> {
   const bin = findPgBin();
   if (!bin) throw new Error('PostgreSQL server binaries are not installed (Debian: apt-get install postgresql-15 postgresql-15-postgis-3).');
   if (!hasPostgis(bin)) throw new Error('PostGIS is not installed for the local PostgreSQL (Debian: apt-get install postgresql-15-postgis-3).');
   const dir = mkdtempSync(path.join(tmpdir(), 'misto-pg-'));
   if (isRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
   const dataDir = path.join(dir, 'data');
-  const [initCmd, initArgs] = asPostgres(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  // A standby starts from a base backup of its primary; -R writes primary_conninfo and standby.signal.
+  const [initCmd, initArgs] = opts.standbyOf
+    ? asPostgres(path.join(bin, 'pg_basebackup'), ['-D', dataDir, '-h', '127.0.0.1', '-p', String(opts.standbyOf.port), '-U', 'postgres', '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync'])
+    : asPostgres(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
   execFileSync(initCmd, initArgs, { stdio: 'pipe' });
   const port = await freePort();
   const settings = {
