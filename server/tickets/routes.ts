@@ -11,7 +11,7 @@ import type Koa from 'koa';
 import type { AppDeps } from '../app.js';
 import { systemClock } from '../clock.js';
 import { maybeOne } from '../db/db.js';
-import { badRequest, notFound, type FieldError } from '../http/problem.js';
+import { Problem, badRequest, notFound, type FieldError } from '../http/problem.js';
 import { idempotency, type IdempotencyState } from '../http/idempotency.js';
 import { createTicket, findDuplicateCandidates } from './intake.js';
 import { validateTicketRequest } from './validate.js';
@@ -102,7 +102,11 @@ export function ticketRoutes(deps: AppDeps): Router {
 
   router.get('/public/tickets/:token', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await citizenCard(db, tokenParam(ctx), clock.now(), config.tickets);
+    const token = tokenParam(ctx);
+    // A replica that has not yet replayed a ticket just filed (by a client without the
+    // read-your-writes cookie) is not the last word: the primary is asked before a 404.
+    ctx.body = await citizenCard(db.reader(), token, clock.now(), config.tickets)
+      .catch((err: unknown) => (err instanceof Problem && err.status === 404 ? citizenCard(db, token, clock.now(), config.tickets) : Promise.reject(err)));
   });
 
   router.post('/public/tickets/:token/rating', async (ctx) => {
