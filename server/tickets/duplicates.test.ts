@@ -74,6 +74,38 @@ test('the duplicates preview offers the same candidates before submitting, neare
   assert.deepEqual(body.candidates.map((c) => c.id), [nearer.id, farther.id]);
 });
 
+test('candidates at the same distance come newest first, at most ten, and the created event names them in that order', async () => {
+  const category = await freshCategory();
+  const made: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    made.push((await intakeTicket(db, { categoryCode: category, lon: LON, lat: north(5) }, { now: new Date(clock.now().getTime() - (12 - i) * 60_000), config })).id);
+  }
+  const t = await intakeTicket(db, { categoryCode: category, lon: LON, lat: LAT }, { now: clock.now(), config });
+  const newestTen = made.slice(2).reverse();
+  assert.deepEqual(t.duplicateCandidates.map((c) => c.id), newestTen);
+  assert.equal(new Set(t.duplicateCandidates.map((c) => c.distanceM)).size, 1, 'all at one distance');
+  assert.ok(t.duplicateCandidates.every((c) => Math.abs(c.distanceM - 5) < 0.5 && c.status === 'new' && c.createdAt instanceof Date));
+  const [created] = await db.sql<{ data: { duplicate_candidates: number[] } }>(
+    "SELECT data FROM ticket_events WHERE ticket_id = $id AND kind = 'created'", { id: t.id });
+  assert.deepEqual(created!.data.duplicate_candidates, newestTen);
+});
+
+test('a duplicate\'s events: created, linked on it (public), linked on its original (internal), and no candidates asked', async () => {
+  const category = await freshCategory();
+  const original = await intakeTicket(db, { categoryCode: category, lon: LON, lat: LAT }, { now: clock.now(), config });
+  const dup = await intakeTicket(db, { categoryCode: category, lon: LON, lat: LAT, duplicateOf: original.id }, { now: clock.now(), config });
+  assert.equal(dup.status, 'duplicate');
+  assert.deepEqual(dup.duplicateCandidates, []);
+  const events = await db.sql<{ ticket_id: number; kind: string; public: boolean; data: Record<string, unknown> }>(
+    'SELECT ticket_id, kind, public, data FROM ticket_events WHERE ticket_id IN ($a, $b) ORDER BY id', { a: original.id, b: dup.id });
+  assert.deepEqual(events.map((e) => [e.ticket_id, e.kind, e.public]), [
+    [original.id, 'created', true], [dup.id, 'created', true], [dup.id, 'duplicate_linked', true], [original.id, 'duplicate_linked', false],
+  ]);
+  assert.deepEqual(events[2]!.data, { original_id: original.id });
+  assert.deepEqual(events[3]!.data, { duplicate_id: dup.id });
+  assert.equal('duplicate_candidates' in events[1]!.data, false);
+});
+
 test('a duplicate is linked to its original, not lost, and its reporter follows the original\'s progress', async () => {
   const category = await freshCategory();
   const original = await intakeTicket(db, { categoryCode: category, lon: LON, lat: north(20) }, { now: clock.now(), config });

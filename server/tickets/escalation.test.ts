@@ -118,6 +118,22 @@ test('a done ticket nobody touched for the quiet period is closed by the system 
   assert.deepEqual(event, { actor_kind: 'system', from_status: 'done', to_status: 'closed', public: true });
 });
 
+test('a backlog bigger than one batch is worked off in one run, batch by batch, each ticket once', async () => {
+  // Registered far in the future of the other tests, so that only these five are due at the moment used.
+  const later = at(400 * DAY);
+  const backlog = [];
+  for (let i = 0; i < 5; i++) backlog.push((await emergencyTicket(later)).id);
+  const result = await escalateOverdue(db, new Date(later.getTime() + 13 * HOUR), config.tickets, 2);
+  // Earlier tests' tickets may be due then too: the backlog must be among what was done, in full.
+  for (const step of [result.level1, result.level2, result.acceptanceOverdue]) {
+    assert.deepEqual(backlog.filter((id) => step.includes(id)), backlog);
+    assert.equal(new Set(step).size, step.length, 'no ticket twice');
+  }
+  for (const id of backlog) assert.deepEqual((await escalations(id)).map((e) => e.level), [1, 2]);
+  const again = await escalateOverdue(db, new Date(later.getTime() + 13 * HOUR), config.tickets, 2);
+  assert.deepEqual(again, { acceptanceOverdue: [], level1: [], level2: [], autoClosed: [] });
+});
+
 test('the schedule inside the server escalates by itself as the clock moves, and stops cleanly', async () => {
   const clock = new ManualClock(T0);
   const t = await emergencyTicket();

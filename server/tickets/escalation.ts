@@ -16,20 +16,42 @@ export interface EscalationResult {
 }
 
 /**
- * One set-based statement per step; each marks what it did (escalation_level, the event, the
- * status), so a second run at the same moment changes nothing and two servers running it at
- * once do not double the events (the second UPDATE re-checks the level after the first commits).
+ * How many tickets one statement of a round changes at most. A backlog (a server that was down, a
+ * freshly loaded city) is worked off batch after batch, each its own short transaction, instead of
+ * one statement that outlasts the statement timeout, is rolled back and is tried again forever.
  */
-export async function escalateOverdue(db: Db, now: Date, settings: TicketsConfig = defaultTicketsConfig): Promise<EscalationResult> {
-  return db.transaction(async (tx) => {
-    await setActor(tx, 'system:escalation');
-    const ids = (rows: { ticket_id: number }[]) => rows.map((r) => r.ticket_id).sort((a, b) => a - b);
-    const acceptanceOverdue = ids(await tx.query('tickets/acceptance-overdue', { now }));
-    const level1 = ids(await tx.query('tickets/escalate-level1', { now }));
-    const level2 = ids(await tx.query('tickets/escalate-level2', { now, maxHours: settings.escalationLevel2MaxHours }));
-    const autoClosed = ids(await tx.query('tickets/auto-close', { now, days: settings.autoCloseDays }));
-    return { acceptanceOverdue, level1, level2, autoClosed };
-  });
+export const ESCALATION_BATCH = 500;
+
+/**
+ * One set-based statement per step, run in batches until a batch comes back short; each marks what
+ * it did (escalation_level, the event, the status), so a second run at the same moment changes
+ * nothing and two servers running it at once do not double the events (the second one re-checks
+ * the ticket under its row lock after the first commits).
+ */
+export async function escalateOverdue(db: Db, now: Date, settings: TicketsConfig = defaultTicketsConfig, batch = ESCALATION_BATCH): Promise<EscalationResult> {
+  const all: EscalationResult = { acceptanceOverdue: [], level1: [], level2: [], autoClosed: [] };
+  const steps = Object.keys(all) as (keyof EscalationResult)[];
+  // Each step goes on from the highest id it has done, so a long backlog is read once, not once per batch.
+  const after: Record<keyof EscalationResult, number> = { acceptanceOverdue: 0, level1: 0, level2: 0, autoClosed: 0 };
+  const ids = (rows: { ticket_id: number }[]) => rows.map((r) => r.ticket_id);
+  for (;;) {
+    const round = await db.transaction(async (tx): Promise<EscalationResult> => {
+      await setActor(tx, 'system:escalation');
+      return {
+        acceptanceOverdue: ids(await tx.query('tickets/acceptance-overdue', { now, limit: batch, after: after.acceptanceOverdue })),
+        level1: ids(await tx.query('tickets/escalate-level1', { now, limit: batch, after: after.level1 })),
+        level2: ids(await tx.query('tickets/escalate-level2', { now, maxHours: settings.escalationLevel2MaxHours, limit: batch, after: after.level2 })),
+        autoClosed: ids(await tx.query('tickets/auto-close', { now, days: settings.autoCloseDays, limit: batch, after: after.autoClosed })),
+      };
+    });
+    for (const step of steps) {
+      all[step].push(...round[step]);
+      after[step] = Math.max(after[step], ...round[step]);
+    }
+    if (steps.every((step) => round[step].length < batch)) break;
+  }
+  for (const list of [all.acceptanceOverdue, all.level1, all.level2, all.autoClosed]) list.sort((a, b) => a - b);
+  return all;
 }
 
 export interface EscalationSchedule {

@@ -9,6 +9,8 @@ import {
 } from '../testing/factories/tickets.js';
 import type { Db } from '../db/db.js';
 import { createTicket } from './intake.js';
+import { RoutingConfigError } from './routing.js';
+import { createUser } from '../testing/factories/auth.js';
 
 let db: Db;
 let server: TestServer;
@@ -89,6 +91,50 @@ test('a ticket inside an active outage of its utility is linked to it and the no
   assert.equal(req!.service_notice, body.service_notice);
   const outside = await json<{ outage: unknown }>(await webForm({ category: code, lat: 50.045, lon: 36.345 }));
   assert.equal(outside.outage, null);
+});
+
+test('an outage-linked ticket is written once, linked, and its events follow in order: created, then outage_linked', async () => {
+  const { code } = await createServiceCategory(db, { utility: 'heating', deadlineClass: 'short' });
+  await createServiceArea(db, { executorId: city.executor.id, categoryCode: code, rect: city.rect });
+  const [outage] = await db.sql<{ id: number }>(
+    `INSERT INTO outages (utility, kind, executor_id, status, starts_at, ends_at, public_text, zone_source, zone)
+     VALUES ('heating', 'planned', $executor, 'active', $starts, NULL, 'Планові роботи на тепломережі.', 'polygon', ST_GeomFromEWKT($zone)) RETURNING id`,
+    { executor: city.executor.id, starts: new Date('2026-11-23T06:00:00Z'), zone: rectWkt([36.355, 50.025, 36.365, 50.035]) });
+  const now = new Date('2026-11-23T09:00:00Z');
+  const t = await intakeTicket(db, { categoryCode: code, lon: 36.36, lat: 50.03 }, { now });
+  assert.deepEqual(t.outage, { outageId: outage!.id, publicText: 'Планові роботи на тепломережі.', endsAt: null });
+  assert.match(t.serviceNotice, /Планові роботи на тепломережі, час відновлення уточнюється\.$/);
+  const events = await db.sql<{ kind: string; actor_kind: string; note: string | null; data: Record<string, unknown> }>(
+    'SELECT kind, actor_kind, note, data FROM ticket_events WHERE ticket_id = $id ORDER BY id', { id: t.id });
+  assert.deepEqual(events.map((e) => [e.kind, e.actor_kind]), [['created', 'citizen'], ['outage_linked', 'system']]);
+  assert.deepEqual(events[1]!.data, { outage_id: outage!.id, ends_at: null });
+  assert.equal(events[1]!.note, 'Планові роботи на тепломережі.');
+  // One INSERT in the audit trail, already carrying the link: no half-linked ticket ever existed.
+  const audit = await db.sql<{ action: string; actor: string; outage_id: string | null }>(
+    "SELECT action, actor, new_row ->> 'outage_id' AS outage_id FROM audit_log WHERE table_name = 'tickets' AND row_id = $id ORDER BY id", { id: String(t.id) });
+  assert.deepEqual(audit, [{ action: 'INSERT', actor: 'citizen', outage_id: String(outage!.id) }]);
+});
+
+test('the audit trail names who filed a ticket: the citizen, or the operator by user id', async () => {
+  const operator = await createUser(db, { role: 'operator' });
+  const byCitizen = await intakeTicket(db, { categoryCode: city.category, lon: 36.36, lat: 50.03 });
+  const byOperator = await intakeTicket(db, { categoryCode: city.category, lon: 36.36, lat: 50.03, source: 'operator' }, { actor: { kind: 'operator', userId: operator.id } });
+  const actors = await db.sql<{ row_id: string; actor: string }>(
+    "SELECT row_id, actor FROM audit_log WHERE table_name = 'tickets' AND action = 'INSERT' AND row_id IN ($a, $b) ORDER BY id",
+    { a: String(byCitizen.id), b: String(byOperator.id) });
+  assert.deepEqual(actors, [{ row_id: String(byCitizen.id), actor: 'citizen' }, { row_id: String(byOperator.id), actor: `user:${operator.id}` }]);
+  const [row] = await db.sql<{ created_by: number }>('SELECT created_by FROM tickets WHERE id = $id', { id: byOperator.id });
+  assert.equal(row!.created_by, operator.id);
+});
+
+test('without an executor for the point intake writes nothing at all', async () => {
+  const before = await db.sql('SELECT (SELECT count(*) FROM tickets)::int AS t, (SELECT count(*) FROM ticket_events)::int AS e, (SELECT count(*) FROM audit_log)::int AS a');
+  const { code } = await createServiceCategory(db);
+  const noCentre = configWith({});
+  await assert.rejects(intakeTicket(db, { categoryCode: code, lon: 36.36, lat: 50.03, contact: { phone: '+380 00 000 0001' } },
+    { config: { ...noCentre, defaultExecutor: 'no-such-organisation' } }), RoutingConfigError);
+  const after = await db.sql('SELECT (SELECT count(*) FROM tickets)::int AS t, (SELECT count(*) FROM ticket_events)::int AS e, (SELECT count(*) FROM audit_log)::int AS a');
+  assert.deepEqual(after, before);
 });
 
 // ---- the web form ----------------------------------------------------------------------------

@@ -1,12 +1,10 @@
 // createTicket(): registers a validated ticket — routing, deadlines, contact row, events, outage link, duplicates.
-import { one, type Queryable } from '../db/db.js';
-import { setActor } from '../db/actor.js';
+import { maybeOne, type Queryable } from '../db/db.js';
 import type { Config } from '../config.js';
-import { linkToExplainingOutage } from '../outages/link.js';
-import { addTicketEvent } from './events.js';
-import { routeTicket } from './routing.js';
+import { responsibleForObject } from '../ownership/responsible.js';
+import { noExecutorError } from './routing.js';
 import { serviceNotice } from './present.js';
-import type { Actor, CreatedTicket, DuplicateCandidate, TicketInput } from './types.js';
+import type { Actor, CreatedTicket, DuplicateCandidate, RoutingDecision, TicketInput } from './types.js';
 
 export interface IntakeContext {
   now: Date;
@@ -14,7 +12,8 @@ export interface IntakeContext {
   config: Config;
 }
 
-interface InsertedRow {
+/** A row of sql/tickets/intake.sql. */
+interface IntakeRow {
   id: number;
   token: string;
   status: string;
@@ -23,6 +22,20 @@ interface InsertedRow {
   created_at: Date;
   accept_due_at: Date;
   due_at: Date;
+  executor_id: number;
+  executor_code: string;
+  executor_name: string;
+  executor_phone: string | null;
+  routed_by: RoutingDecision['routedBy'];
+  needs_routing: boolean;
+  service_area_id: number | null;
+  outage_id: number | null;
+  outage_public_text: string | null;
+  outage_ends_at: Date | null;
+  duplicate_candidates: { id: number; status: string; distance_m: number; created_at: string; description: string }[];
+  original_executor_name: string | null;
+  original_due_at: Date | null;
+  original_needs_routing: boolean | null;
 }
 
 /** The actor as the audit trail names it (misto.actor). */
@@ -32,73 +45,67 @@ export function auditActor(actor: Actor): string {
 
 /**
  * Runs inside the caller's transaction, after validation (server/tickets/validate.ts): nothing
- * here checks input again. Writes the ticket, its contact row and its 'created' event, links the
- * outage that explains it, and answers with who handles it, by when, and what it may repeat.
+ * here checks input again. Writes the ticket, its contact row and its events, links the outage
+ * that explains it, and answers with who handles it, by when, and what it may repeat — all in
+ * sql/tickets/intake.sql, one round trip (two for a ticket about an object, whose responsible
+ * party the ownership register decides first).
  */
 export async function createTicket(tx: Queryable, input: TicketInput, ctx: IntakeContext): Promise<CreatedTicket> {
   const { now, actor, config } = ctx;
-  await setActor(tx, auditActor(actor));
-  const route = await routeTicket(tx, input, config.defaultExecutor);
-  const duplicateCandidates = input.duplicateOf != null ? [] : await findDuplicateCandidates(tx, input, now, config);
+  const responsible = input.objectId != null ? await responsibleForObject(tx, input.objectId) : undefined;
   const contact = input.contact ?? {};
-  const row = await one<InsertedRow>(tx, 'tickets/insert', {
-    now,
-    category: input.categoryCode,
-    status: input.duplicateOf != null ? 'duplicate' : 'new',
-    deadlineClass: input.deadlineClass ?? null,
-    lon: input.lon,
-    lat: input.lat,
-    addressId: input.addressId ?? null,
-    addressText: input.addressText ?? null,
-    description: input.description ?? '',
-    attributes: JSON.stringify(input.attributes ?? {}),
-    mediaUrl: input.mediaUrl ?? null,
-    source: input.source,
-    apiKeyId: input.apiKeyId ?? null,
-    createdBy: actor.userId ?? null,
-    executorId: route.executorId,
-    routedBy: route.routedBy,
-    needsRouting: route.needsRouting,
-    objectId: input.objectId ?? null,
-    duplicateOf: input.duplicateOf ?? null,
-    cause: input.cause ?? null,
-    premisesAccess: input.premisesAccess ?? null,
-    callerInformed: input.callerInformed ?? null,
-    firstName: contact.firstName ?? null,
-    lastName: contact.lastName ?? null,
-    email: contact.email ?? null,
-    phone: contact.phone ?? null,
-    deviceId: contact.deviceId ?? null,
-    actorUserId: actor.userId ?? null,
-    actorKind: actor.kind,
-    eventData: JSON.stringify({
+  const row = await maybeOne<IntakeRow>(tx, 'tickets/intake', {
+    ticket: JSON.stringify({
+      now,
+      audit_actor: auditActor(actor),
+      actor_user_id: actor.userId ?? null,
+      actor_kind: actor.kind,
+      category: input.categoryCode,
+      status: input.duplicateOf != null ? 'duplicate' : 'new',
+      deadline_class: input.deadlineClass ?? null,
+      lon: input.lon,
+      lat: input.lat,
+      address_id: input.addressId ?? null,
+      address_text: input.addressText ?? null,
+      description: input.description ?? '',
+      attributes: input.attributes ?? {},
+      media_url: input.mediaUrl ?? null,
       source: input.source,
-      executor_id: route.executorId,
-      routed_by: route.routedBy,
-      needs_routing: route.needsRouting,
-      service_area_id: route.serviceAreaId,
-      ...(route.reason ? { routing_reason: route.reason } : {}),
-      ...(duplicateCandidates.length > 0 ? { duplicate_candidates: duplicateCandidates.map((c) => c.id) } : {}),
+      api_key_id: input.apiKeyId ?? null,
+      created_by: actor.userId ?? null,
+      object_id: input.objectId ?? null,
+      duplicate_of: input.duplicateOf ?? null,
+      cause: input.cause ?? null,
+      premises_access: input.premisesAccess ?? null,
+      caller_informed: input.callerInformed ?? null,
+      first_name: contact.firstName ?? null,
+      last_name: contact.lastName ?? null,
+      email: contact.email ?? null,
+      phone: contact.phone ?? null,
+      device_id: contact.deviceId ?? null,
+      object_executor_id: responsible?.organisation_id ?? null,
+      object_reason: responsible?.organisation_id != null ? responsible.reason : null,
+      default_executor: config.defaultExecutor,
+      duplicate_radius_m: config.tickets.duplicateRadiusM,
+      duplicate_window_hours: config.tickets.duplicateWindowHours,
     }),
   });
+  if (!row) throw noExecutorError(config.defaultExecutor);
 
-  let original: { executorName: string; dueAt: Date; needsRouting: boolean } | undefined;
-  if (input.duplicateOf != null) {
-    await addTicketEvent(tx, { ticketId: row.id, kind: 'duplicate_linked', actor, at: now, data: { original_id: input.duplicateOf } });
-    await addTicketEvent(tx, { ticketId: input.duplicateOf, kind: 'duplicate_linked', actor, at: now, public: false, data: { duplicate_id: row.id } });
-    const o = await one<{ executor_name: string; due_at: Date; needs_routing: boolean }>(tx, 'tickets/original-for-notice', { id: input.duplicateOf });
-    original = { executorName: o.executor_name, dueAt: o.due_at, needsRouting: o.needs_routing };
-  }
-
-  const outage = await linkToExplainingOutage(tx, row.id, now);
+  const outage = row.outage_id != null
+    ? { outageId: row.outage_id, publicText: row.outage_public_text as string, endsAt: row.outage_ends_at }
+    : undefined;
+  const original = input.duplicateOf != null && row.original_executor_name != null
+    ? { executorName: row.original_executor_name, dueAt: row.original_due_at as Date, needsRouting: row.original_needs_routing as boolean }
+    : undefined;
   return {
     id: row.id,
     token: row.token,
     status: row.status,
     categoryCode: row.category_code,
-    executor: { id: route.executorId, code: route.executorCode, name: route.executorName, phone: route.executorPhone },
-    routedBy: route.routedBy,
-    needsRouting: route.needsRouting,
+    executor: { id: row.executor_id, code: row.executor_code, name: row.executor_name, phone: row.executor_phone },
+    routedBy: row.routed_by,
+    needsRouting: row.needs_routing,
     deadlineClass: row.deadline_class,
     createdAt: row.created_at,
     acceptDueAt: row.accept_due_at,
@@ -106,13 +113,15 @@ export async function createTicket(tx: Queryable, input: TicketInput, ctx: Intak
     outage,
     duplicateOf: input.duplicateOf ?? null,
     serviceNotice: serviceNotice({
-      executorName: original?.executorName ?? route.executorName,
+      executorName: original?.executorName ?? row.executor_name,
       dueAt: original?.dueAt ?? row.due_at,
-      needsRouting: original?.needsRouting ?? route.needsRouting,
+      needsRouting: original?.needsRouting ?? row.needs_routing,
       duplicateOf: input.duplicateOf ?? null,
       outage,
     }, config.tickets.timeZone),
-    duplicateCandidates,
+    duplicateCandidates: row.duplicate_candidates.map((c) => ({
+      id: c.id, status: c.status, distanceM: c.distance_m, createdAt: new Date(c.created_at), description: c.description,
+    })),
   };
 }
 

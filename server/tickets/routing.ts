@@ -12,6 +12,12 @@ interface ExecutorRow {
 
 export class RoutingConfigError extends Error {}
 
+/** No service area covers the point and the default executor is missing: a configuration fault, not the caller's. */
+export function noExecutorError(defaultExecutor: string): RoutingConfigError {
+  return new RoutingConfigError(`No service area covers the point and the default executor "${defaultExecutor}" is not an organisation: ` +
+    'create it or set MISTO_DEFAULT_EXECUTOR to an existing organisation code.');
+}
+
 /**
  * A ticket about a specific object goes to whoever answers for that object (the ownership
  * register decides, server/ownership/responsible.ts); any other ticket goes to the
@@ -36,10 +42,7 @@ export async function routeTicket(
   }
   const row = await maybeOne<ExecutorRow & { routed_by: 'service_area' | 'default'; needs_routing: boolean; service_area_id: number | null }>(
     q, 'tickets/route', { category: where.categoryCode, lon: where.lon, lat: where.lat, defaultExecutor });
-  if (!row) {
-    throw new RoutingConfigError(`No service area covers the point and the default executor "${defaultExecutor}" is not an organisation: ` +
-      'create it or set MISTO_DEFAULT_EXECUTOR to an existing organisation code.');
-  }
+  if (!row) throw noExecutorError(defaultExecutor);
   return {
     executorId: row.executor_id, executorCode: row.executor_code, executorName: row.executor_name, executorPhone: row.executor_phone,
     routedBy: row.routed_by, needsRouting: row.needs_routing, serviceAreaId: row.service_area_id, reason: null,

@@ -214,6 +214,9 @@ interface Refs {
   deadline_class_exists: boolean | null;
 }
 
+/** The refs of a request that asks for nothing but its category (most Open311 requests: a point and a service). */
+const NOTHING_LOOKED_UP: Refs = { category: null, address_by_id: null, address_by_text: null, object: null, duplicate_of: null, deadline_class_exists: null };
+
 /**
  * Turns a request body into a TicketInput or throws a 400 problem listing every bad field. Checks
  * shapes first; only clean values reach the one lookup query (category, address, object, original).
@@ -278,14 +281,16 @@ export async function validateTicketRequest(q: Queryable, body: unknown, opts: V
 
   if (c.errors.length > 0) throw badRequest('Some fields are not valid.', c.errors);
 
-  const refs = await one<Refs>(q, 'tickets/validate-refs', {
-    category: category as string,
+  const lookups = {
     addressId: addressId ?? null,
     addressString: latGiven || addressId !== undefined ? null : addressString ?? null,
     objectId: objectId ?? null,
     duplicateOf: duplicateOf ?? null,
     deadlineClass: deadlineClass ?? null,
-  });
+  };
+  const refs: Refs = Object.values(lookups).every((v) => v === null)
+    ? { ...NOTHING_LOOKED_UP, ...await one<Pick<Refs, 'category'>>(q, 'tickets/validate-category', { category: category as string }) }
+    : await one<Refs>(q, 'tickets/validate-refs', { category: category as string, ...lookups });
 
   if (!refs.category || !refs.category.active) {
     throw badRequest(`There is no service ${category}.`, [{ field: c.name('category'), message: `${category} is not a known service code` }]);

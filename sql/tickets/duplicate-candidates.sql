@@ -1,5 +1,6 @@
 -- Open tickets of a category within a radius of a point and registered within a time window before
 -- now: what a new ticket there probably repeats, nearest first.
+-- Intake applies the same rule inside misto_intake_ticket() (migration 0012): change both together.
 WITH point AS (
   SELECT ST_SetSRID(ST_MakePoint($lon::float8, $lat::float8), 4326)::geography AS geog
 )

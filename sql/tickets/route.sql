@@ -1,5 +1,6 @@
 -- The executor for a point and a category: the covering service area with the highest priority, then
 -- the smallest one; when none covers the point, the default executor (the contact centre), flagged.
+-- Intake applies the same rule inside misto_intake_ticket() (migration 0012): change both together.
 WITH point AS (
   SELECT ST_SetSRID(ST_MakePoint($lon::float8, $lat::float8), 4326) AS geom
 ), covering AS (
