@@ -1,6 +1,9 @@
 // npm test: starts a throwaway PostGIS cluster, migrates a template once, and runs every test
-// file against the real server and then against the embedded database (files named
-// *.pg.test.ts need a real server and run once). Ends with "N passed, N failed".
+// file against the real server and then against the embedded database. Files named
+// *.pg.test.ts run on the real server only: they need it (processes, roles, a second node), or
+// they test the HTTP layer, which the backend does not change, at a cost the CI budget feels
+// twice (the route×role table, the hostile-input suites, the browser, the SF311 import).
+// Ends with "N passed, N failed".
 //   npm test                      everything, both backends
 //   npm test -- tickets           files whose path contains "tickets"
 //   npm test -- --backend=pglite  one backend
