@@ -1,6 +1,7 @@
 // The app as bench/tiles.ts measures it, in a process of its own so that the load generator
 // does not share its event loop: the real createApp on DATABASE_URL (DB_POOL_SIZE as in
-// production), without the background schedules, and with the tile cache on or off.
+// production) behind the tiles' hot path for cache hits (tiles/hot-path.ts), as the server
+// runs it, without the background schedules, and with the tile cache on or off.
 //   DATABASE_URL=… npx tsx bench/tile-server.ts [--cache=off] [--now=ISO]
 // --now stops the clock there, so that no deadline or closing window passes during a run and
 // only the changes the benchmark makes change a tile.
@@ -14,6 +15,7 @@ import { createApp, type AppDeps } from '../server/app.js';
 import { createChangeFeed } from '../server/live/changes.js';
 import { ManualClock } from '../server/clock.js';
 import { createTileService, provideTileService } from '../tiles/service.js';
+import { tileHotPath } from '../tiles/hot-path.js';
 
 const config = loadConfig();
 if (!config.databaseUrl) throw new Error('bench/tile-server.ts needs DATABASE_URL');
@@ -25,7 +27,7 @@ const changes = await createChangeFeed(db);
 const deps: AppDeps = { db, config, changes, ...(clock ? { clock } : {}) };
 const tiles = createTileService({ db, changes, cache, ...(clock ? { clock } : {}) });
 provideTileService(deps, tiles);
-const app = createApp(deps).callback();
+const app = await tileHotPath(deps, createApp(deps).callback());
 
 const server = http.createServer((req, res) => {
   if (req.url === '/bench/tile-stats') {

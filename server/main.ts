@@ -1,9 +1,10 @@
 // Starts Misto: config → database (real or embedded) → migrate → demo city if empty → listen and the
 // background schedules; on SIGTERM/SIGINT stops them and closes gracefully.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabase, DatabaseStartError } from './db/open.js';
 import { createApp } from './app.js';
+import { tileHotPath } from '../tiles/hot-path.js';
 import { createChangeFeed } from './live/changes.js';
 import { loadDemoCityIfEmpty } from '../fixtures/demo-city.js';
 import { graceful } from './http/graceful.js';
@@ -40,8 +41,11 @@ async function main() {
     if (loaded) console.log(`misto: demo city loaded (${loaded.addresses} addresses, ${loaded.tickets} tickets)`);
   }
   const changes = await createChangeFeed(db);
-  const app = createApp({ db, config, changes });
-  const server: Server = app.listen(config.port, config.host);
+  const deps = { db, config, changes };
+  const app = createApp(deps);
+  // Tile cache hits are answered before Koa (tiles/hot-path.ts), with the same bytes and headers.
+  const server: Server = createServer(await tileHotPath(deps, app.callback()));
+  server.listen(config.port, config.host);
   const http = graceful(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

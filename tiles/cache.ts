@@ -65,20 +65,16 @@ export class TileCache {
     return { entries: this.entries.size, bytes: this.bytes, ...this.counts };
   }
 
+  /** The cached tile if it is there and current (a hit); undefined otherwise, and nothing is started. */
+  peek(layers: readonly string[], tile: TileAddress): CachedTile | undefined {
+    return this.hit(tileKey(layers, tile));
+  }
+
   /** The cached tile, or the one being computed, or a new computation by render(). */
   async get(layers: readonly string[], tile: TileAddress, render: () => Promise<CachedTile>): Promise<CachedTile> {
     const key = tileKey(layers, tile);
-    const entry = this.entries.get(key);
-    if (entry) {
-      if (entry.value.expiresAt === null || this.opts.now() < entry.value.expiresAt) {
-        // Most recently used goes last.
-        this.entries.delete(key);
-        this.entries.set(key, entry);
-        this.counts.hits++;
-        return entry.value;
-      }
-      this.dropEntry(key);
-    }
+    const cached = this.hit(key);
+    if (cached) return cached;
     const waiting = this.flights.get(key);
     if (waiting) {
       this.counts.joined++;
@@ -99,6 +95,20 @@ export class TileCache {
       }
     })();
     return flight.promise;
+  }
+
+  private hit(key: string): CachedTile | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.value.expiresAt !== null && this.opts.now() >= entry.value.expiresAt) {
+      this.dropEntry(key);
+      return undefined;
+    }
+    // Most recently used goes last.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.counts.hits++;
+    return entry.value;
   }
 
   /** Drops the tiles in range that hold any of these layers; returns how many it dropped. */

@@ -8,6 +8,10 @@ export interface TileLayer {
   id: string;
   /** The named query of its rows: geom (3857), properties (jsonb), expires_at. */
   sql: string;
+  /** Below zoom `below`, the rows come from this named query instead: a layer drawn one way
+   *  from street level and another way further out (the tickets layer's clusters) gets two
+   *  statements, each without the other's branch to plan and skip. */
+  lowZoom?: { below: number; sql: string };
   /** Below minzoom the layer is empty (204); maxzoom is what TileJSON advertises, and clients
    *  overzoom past it, though tiles are served down to MAX_ZOOM for those that do not. */
   minzoom: number;
@@ -24,7 +28,7 @@ export interface TileLayer {
 const TIME = 'UTC time, ISO 8601';
 
 /**
- * The zoom from which the tickets layer shows each ticket instead of clusters (as in its SQL).
+ * The zoom from which the tickets layer shows each ticket instead of clusters (its lowZoom below).
  * At z14 a 512-pixel tile is about 1.6 km across at Kharkiv's latitude, a neighbourhood, and a
  * pixel about 3 m: a city taking 1,200–7,000 tickets a day has tens to a few hundred open ones
  * in such a tile, which stay readable as dots, and a dot lands on the right house. One zoom
@@ -34,6 +38,11 @@ const TIME = 'UTC time, ISO 8601';
  */
 export const TICKET_POINTS_FROM_ZOOM = 14;
 const Z = TICKET_POINTS_FROM_ZOOM;
+
+/** The named query of a layer's rows in tiles of zoom z. */
+export function layerQuery(layer: TileLayer, z: number): string {
+  return layer.lowZoom && z < layer.lowZoom.below ? layer.lowZoom.sql : layer.sql;
+}
 
 /** In drawing order: a tile of several layers lists them in this order, basemap first. */
 export const LAYERS: readonly TileLayer[] = [
@@ -125,6 +134,7 @@ export const LAYERS: readonly TileLayer[] = [
   {
     id: 'tickets',
     sql: 'tiles/tickets',
+    lowZoom: { below: Z, sql: 'tiles/ticket_clusters' },
     minzoom: 0,
     maxzoom: 16,
     description: `Open tickets and tickets closed in the last 7 days: below z${Z} clusters with counts, from z${Z} each ticket`,

@@ -28,7 +28,7 @@ function earliest(dates: (Date | null)[]): Date | null {
 
 export async function renderTile(db: Queryable, layers: readonly TileLayer[], tile: TileAddress, now: Date, encoder: Encoder): Promise<RenderedTile> {
   const order = new Map(layers.map((l, i) => [l.id, i]));
-  const rows = await db.sql<Record<string, unknown>>(tileStatement(layers, encoder), tileParams(tile, now));
+  const rows = await db.sql<Record<string, unknown>>(tileStatement(layers, encoder, tile.z), tileParams(tile, now));
   if (encoder === 'postgis') {
     // One row per layer; UNION ALL may return them in any order.
     const parts = (rows as { layer: string; tile: Uint8Array; expires_at: Date | null }[])

@@ -3,7 +3,7 @@
 // same tiles; a lost LISTEN (reconnected) drops them all.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 import type { Db } from '../server/db/db.js';
 import type { ChangeFeed } from '../server/live/changes.js';
 import { systemClock, type Clock } from '../server/clock.js';
@@ -16,7 +16,12 @@ import type { Encoder } from './sql.js';
 import type { TileAddress } from './tile.js';
 import { overloaded } from '../server/http/load-shedding.js';
 
-const gzip = promisify(gzipCallback);
+const gzipAsync = promisify(gzipCallback);
+/** Below this many bytes a tile is gzipped on the spot (tens of microseconds): a trip through
+ *  libuv's thread pool and back costs more, and on a busy machine much more, than the work.
+ *  Larger tiles go to the pool, so that the event loop keeps answering cached tiles meanwhile. */
+const GZIP_INLINE_BYTES = 32 * 1024;
+const gzip = (bytes: Buffer): Promise<Buffer> | Buffer => (bytes.length < GZIP_INLINE_BYTES ? gzipSync(bytes) : gzipAsync(bytes));
 
 /** 128 MiB of tiles: a whole city at street zooms, on a machine with gigabytes to spare. */
 export const DEFAULT_CACHE_BYTES = 128 * 1024 * 1024;
@@ -81,7 +86,10 @@ export class RenderSlots {
 export interface TileService {
   /** The tile of these layers (registry order), from the cache or rendered once. */
   get(layers: readonly TileLayer[], tile: TileAddress): Promise<CachedTile>;
-  stats(): TileCacheStats & { renders: number };
+  /** The tile if the cache holds it now; never renders (undefined: ask get()). */
+  peek(layers: readonly TileLayer[], tile: TileAddress): CachedTile | undefined;
+  /** The counters, and when (epoch ms) the last change from the database reached the cache. */
+  stats(): TileCacheStats & { renders: number; lastChangeAt: number | null };
   readonly cache: TileCache;
   close(): void;
 }
@@ -97,6 +105,7 @@ export function createTileService(opts: TileServiceOptions): TileService {
   const encoder = opts.encoder ?? encoderFor(opts.db.backend);
   const cache = new TileCache({ maxBytes: opts.maxBytes ?? DEFAULT_CACHE_BYTES, now: () => clock.now().getTime() });
   let renders = 0;
+  let lastChangeAt: number | null = null;
   const slots = new RenderSlots(opts.renderSlots ?? Math.max(1, (opts.db.poolStats?.().max ?? 3) - 2), opts.renderQueue ?? 256);
 
   async function render(layers: readonly TileLayer[], tile: TileAddress): Promise<CachedTile> {
@@ -114,6 +123,7 @@ export function createTileService(opts: TileServiceOptions): TileService {
 
   const unsubscribe = opts.changes?.subscribe(
     (change) => {
+      lastChangeAt = Date.now();
       for (const area of changedAreas(change)) {
         const layers = new Set([area.layer.id]);
         for (const range of tileRangesFor(area)) cache.invalidate(layers, range);
@@ -130,7 +140,12 @@ export function createTileService(opts: TileServiceOptions): TileService {
       if (opts.cache === false) return render(shown, tile);
       return cache.get(shown.map((l) => l.id), tile, () => render(shown, tile));
     },
-    stats: () => ({ ...cache.stats(), renders }),
+    peek(layers, tile) {
+      const shown = layers.filter((l) => tile.z >= l.minzoom);
+      if (shown.length === 0) return EMPTY;
+      return opts.cache === false ? undefined : cache.peek(shown.map((l) => l.id), tile);
+    },
+    stats: () => ({ ...cache.stats(), renders, lastChangeAt }),
     cache,
     close: () => unsubscribe?.(),
   };

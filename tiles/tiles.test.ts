@@ -504,7 +504,7 @@ test('the style validates with the MapLibre style spec and every source and laye
   }
 });
 
-test('the open statuses of the tickets layer and its index are the open statuses of ticket_statuses', async () => {
+test('the open statuses of the tickets layer, its clusters and their indexes are the open statuses of ticket_statuses', async () => {
   const rows = await db.sql<{ code: string }>('SELECT code FROM ticket_statuses WHERE is_open ORDER BY code');
   const open = rows.map((r) => r.code).sort();
   const lists = (text: string) => [...text.matchAll(/status IN \(([^)]*)\)/g)].map((m) => [...m[1]!.matchAll(/'([a-z_]+)'/g)].map((s) => s[1]!).sort());
@@ -512,8 +512,14 @@ test('the open statuses of the tickets layer and its index are the open statuses
   const indexLists = lists(readFileSync(new URL('../sql/migrations/0010_tiles.sql', import.meta.url), 'utf8'));
   assert.deepEqual(layerLists.find((l) => l.length === open.length), open);
   assert.deepEqual(indexLists[0], open);
-  // Open but not "done": the statuses that can be overdue.
-  assert.ok(layerLists.some((l) => JSON.stringify(l) === JSON.stringify(open.filter((s) => s !== 'done'))));
+  // Open but not "done": the statuses that can be overdue, in the points, in the clusters and
+  // their counters (one list for the kind of a ticket, one for the index of deadlines).
+  const overdueable = JSON.stringify(open.filter((s) => s !== 'done'));
+  assert.ok(layerLists.some((l) => JSON.stringify(l) === overdueable));
+  const clusterLists = lists(readFileSync(new URL('../sql/tiles/ticket_clusters.sql', import.meta.url), 'utf8'));
+  const counterLists = lists(readFileSync(new URL('../sql/migrations/0011_ticket_map_cells.sql', import.meta.url), 'utf8'));
+  assert.ok(clusterLists.length > 0 && clusterLists.every((l) => JSON.stringify(l) === overdueable));
+  assert.ok(counterLists.length === 2 && counterLists.every((l) => JSON.stringify(l) === overdueable));
 });
 
 test('an outage cancelled redraws its zone and its addresses without waiting', async () => {
