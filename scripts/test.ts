@@ -53,6 +53,25 @@ const work = mkdtempSync(path.join(tmpdir(), 'misto-test-'));
 let cluster: PgCluster | undefined;
 let passed = 0;
 let failed = 0;
+const failures: string[] = [];
+
+/** The failed tests of a TAP report with the first lines of what each said: repeated at the end of the output, where a CI log's tail shows them. */
+function failuresIn(tap: string, backend: string): string[] {
+  const lines = tap.split('\n');
+  const found: string[] = [];
+  lines.forEach((line, i) => {
+    const m = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+    if (!m) return;
+    const detail: string[] = [];
+    for (let j = i + 1; j < lines.length && detail.length < 12; j++) {
+      const d = lines[j] ?? '';
+      if (d.trim() === '...' || /^\s*(not )?ok \d+ /.test(d)) break;
+      if (d.trim() !== '' && d.trim() !== '---' && !/^\s*(at |stack:|duration_ms:|type:)/.test(d) && !/^\s*\S.* \(\S+:\d+:\d+\)$/.test(d)) detail.push(`    ${d.trim()}`);
+    }
+    found.push(`✖ [${backend}] ${m[2]}`, ...detail);
+  });
+  return found;
+}
 
 try {
   for (const backend of backends) {
@@ -90,6 +109,7 @@ try {
     passed += count('pass');
     failed += count('fail') + count('cancelled');
     if (run.status !== 0 && count('fail') + count('cancelled') === 0) failed += 1;
+    failures.push(...failuresIn(out, backend));
     if (cluster) {
       await destroyPgCluster(cluster);
       cluster = undefined;
@@ -102,5 +122,6 @@ try {
   if (cluster) await destroyPgCluster(cluster).catch(() => {});
   rmSync(work, { recursive: true, force: true });
 }
+if (failures.length > 0) console.log(`\n== what failed (repeated from above)\n${failures.slice(0, 200).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
