@@ -248,7 +248,7 @@ http {
     location /tiles/ {
       add_header Content-Encoding gzip;
       add_header Vary Accept-Encoding;
-      add_header Cache-Control "public, max-age=5, stale-while-revalidate=5";
+      add_header Cache-Control "public, max-age=0, s-maxage=1";
       add_header Access-Control-Allow-Origin *;
     }
   }

@@ -9,6 +9,7 @@ import { readInput } from './http/input.js';
 import { knownMethods } from './http/methods.js';
 import { loadShedding } from './http/load-shedding.js';
 import { readYourWrites } from './http/read-your-writes.js';
+import { validators } from './http/validators.js';
 import { healthRoutes } from './health/routes.js';
 import { sessionMiddleware } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(knownMethods());
   app.use(loadShedding(db, deps.config));
   app.use(readYourWrites(deps.config));
+  app.use(validators());
   // Before the body parser: Open311 parses its own body, so a malformed one gets the spec's error list.
   app.use(open311Routes(deps));
   app.use(readInput('256kb'));

@@ -15,19 +15,23 @@ import type { CachedTile } from './cache.js';
 
 export const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
 
-// Browsers and CDNs may keep a tile 5 s and serve it 5 s more while they revalidate, so a
-// client without the live stream is at most ~10 s behind; the web map is not bound by this:
-// on each change the live stream names, it refetches the touched source with a new query, which
-// no cache answers, and this server drops the touched tiles before it can ask (the same NOTIFY).
-// A tile that the clock will change sooner (a deadline, an outage window) is kept only until then.
-const MAX_AGE_S = 5;
-const STALE_WHILE_REVALIDATE_S = 5;
+// How long a tile may be reused without asking (DESIGN.md: a new ticket is in every affected tile
+// ≤ 1 s after commit). No purge reaches a CDN or an nginx cache, so the bound is the lifetime:
+// a shared cache (s-maxage) keeps a tile 1 s and then revalidates it with If-None-Match, which
+// this server answers with a bodiless 304 from memory (the hot path), so a tile in the news costs
+// the origin about one small request per second per cache, however many people look at it.
+// Browsers (max-age=0) revalidate on every reuse, so a browser behind a shared cache adds nothing
+// to its second. Caches count whole seconds: one that rounds may keep the tile up to a second
+// longer. The web map is not bound by this at all: on each change the live stream names, it
+// refetches the touched source with a new query string, which no cache holds and which this
+// server answers after dropping the touched tiles (the same NOTIFY). Without stale-while-
+// revalidate: a cache would serve the old tile past the second while it asks. A tile that the
+// clock will change sooner (a deadline, an outage window) is kept only until then.
+const SHARED_MAX_AGE_S = 1;
 
 export function cacheControl(expiresAt: number | null, now: number): string {
   const left = expiresAt === null ? Infinity : Math.max(0, Math.floor((expiresAt - now) / 1000));
-  const maxAge = Math.min(MAX_AGE_S, left);
-  const swr = Math.min(STALE_WHILE_REVALIDATE_S, left - maxAge);
-  return swr > 0 ? `public, max-age=${maxAge}, stale-while-revalidate=${swr}` : `public, max-age=${maxAge}`;
+  return `public, max-age=0, s-maxage=${Math.min(SHARED_MAX_AGE_S, left)}`;
 }
 
 const MAX_ACCEPT_ENCODING = 1024;

@@ -110,8 +110,11 @@ export function createTileService(opts: TileServiceOptions): TileService {
 
   async function render(layers: readonly TileLayer[], tile: TileAddress): Promise<CachedTile> {
     renders++;
-    // The clock is read when the statement runs, not when the request came in.
-    const out = await slots.run(tile.z, () => renderTile(opts.db, layers, tile, clock.now(), encoder));
+    // The clock is read when the statement runs, not when the request came in. A replica may
+    // draw it: one that lacks a change is never asked once that change's NOTIFY has arrived
+    // (server/db/replicas.ts fences it), and a render already under way when the NOTIFY comes
+    // is handed to its waiters but not kept (the cache marks it stale).
+    const out = await slots.run(tile.z, () => renderTile(opts.db.reader(), layers, tile, clock.now(), encoder));
     if (out.bytes.length === 0) return { ...EMPTY, expiresAt: out.expiresAt?.getTime() ?? null };
     return {
       raw: out.bytes,

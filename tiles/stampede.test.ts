@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { testDb } from '../server/testing/db.js';
 import { startTestServer, type TestServer } from '../server/testing/server.js';
 import { ManualClock } from '../server/clock.js';
-import type { Db } from '../server/db/db.js';
+import type { Db, Queryable } from '../server/db/db.js';
 import { makeTileCity } from '../server/testing/factories/tiles.js';
 import { LAYERS } from './layers.js';
 import { createTileService, tileServiceFor } from './service.js';
@@ -16,18 +16,25 @@ let db: Db;
 let counting: Db;
 let server: TestServer;
 let tileStatements = 0;
+let readerTileStatements = 0;
 const clock = new ManualClock('2026-11-23T09:00:00Z');
 
 before(async () => {
   db = await testDb();
   await makeTileCity(db, clock.now());
-  // The app's database, counting the tile statements that reach it.
-  counting = Object.assign(Object.create(db) as Db, {
+  // The app's database, counting the tile statements that reach it, on the primary or through
+  // db.reader() (where tiles are drawn: a replica when there is one).
+  const counted = <Q extends Queryable>(q: Q, onReader: boolean): Q => Object.assign(Object.create(q) as Q, {
     sql: (text: string, params?: Record<string, unknown>) => {
-      if (text.startsWith('WITH bounds AS')) tileStatements++;
-      return db.sql(text, params);
+      if (text.startsWith('WITH bounds AS')) {
+        tileStatements++;
+        if (onReader) readerTileStatements++;
+      }
+      return q.sql(text, params);
     },
   });
+  const reader = counted(db.reader(), true);
+  counting = Object.assign(counted(db, false), { reader: () => reader });
   server = await startTestServer(counting, { clock });
 });
 after(async () => {
@@ -47,6 +54,8 @@ test('64 simultaneous requests for one uncached tile make exactly one database q
   assert.ok(responses.every((r) => r.body.equals(responses[0]!.body)));
   assert.equal(after.renders - before.renders, 1);
   assert.equal(tileStatements, 1);
+  // Tiles are drawn through db.reader(): from a replica when the server has one.
+  assert.equal(readerTileStatements, 1);
   // Whoever did not start the computation waited for it or found its result.
   assert.equal((after.joined - before.joined) + (after.hits - before.hits), 63);
 });

@@ -8,6 +8,8 @@ import { startPgPair, type PgPair } from '../testing/pg-standby.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { configWith, createAddress, createApiKey, createIntakeCity, createServiceCategory } from '../testing/factories/tickets.js';
 import { WROTE_COOKIE } from '../http/read-your-writes.js';
+import { tileOf } from '../../tiles/tile.js';
+import { decodeTile, get } from '../../tiles/testing.js';
 
 // Long enough that a read right after a write on a busy machine still finds the paused replica in rotation.
 const MAX_LAG_MS = 1_500;
@@ -161,6 +163,31 @@ test('a POST sets the recent-writer cookie, and the ticket it made is found at o
       const ticket = await fetch(`${server.url}/open311/v2/requests/${id}.json`, { headers });
       assert.equal(ticket.status, 200, `GET with ${JSON.stringify(headers)}`);
     }
+  } finally {
+    await pair.resumeReplay();
+  }
+});
+
+test('tiles are drawn on the standby: an address the paused standby lacks is missing from a new tile, and there for a recent writer', async () => {
+  await pair.caughtUp();
+  await until(() => db.replicaStats!()[0]!.inRotation, 'the replica is in rotation');
+  const at = { lon: 36.3712, lat: 50.0417 };
+  await pair.pauseReplay();
+  try {
+    // Triggers off: no NOTIFY, so nothing but the standby's lag keeps the address out of a tile.
+    const { id } = await db.transaction(async (tx) => {
+      await tx.sql("SELECT set_config('session_replication_role', 'replica', true)");
+      return createAddress(tx, { lon: at.lon, lat: at.lat });
+    });
+    const idsIn = async (z: number, headers: Record<string, string> = {}) => {
+      const t = tileOf(at.lon, at.lat, z);
+      const res = await get(`${server.url}/tiles/addresses/${t.z}/${t.x}/${t.y}.mvt`, headers);
+      assert.ok(res.status === 200 || res.status === 204, `z${z}: ${res.status}`);
+      return res.status === 204 ? [] : (decodeTile(res.body).addresses ?? []).map((f) => f.properties.id);
+    };
+    assert.ok(!(await idsIn(16)).includes(id), 'the tile was drawn on the primary');
+    assert.equal(db.replicaStats!()[0]!.inRotation, true, 'the replica was still in rotation for that tile');
+    assert.ok((await idsIn(15, { cookie: `${WROTE_COOKIE}=1` })).includes(id), 'a recent writer\'s tile is drawn on the primary');
   } finally {
     await pair.resumeReplay();
   }
