@@ -1,4 +1,4 @@
-// Who answers for an object and why: the rules of misto_responsible_party() (migration 0007), for routing and the lookup.
+// Who answers for an object and why: the rules of misto_responsible_party() (migrations 0007 and 0015), for routing and the lookup.
 import { maybeOne, type Queryable } from '../db/db.js';
 
 /**

@@ -11,6 +11,7 @@
 --   ownerless  → 'ownerless': the city department;
 --   under_investigation → 'unknown': the city department.
 -- disputed_between is NULL unless the reason is 'disputed'. The rules live in
--- misto_responsible_party() (migration 0007) so the ownership lookup applies the same ones.
+-- misto_responsible_party() (migration 0007; its reason from misto_responsible_reason(), migration 0015,
+-- which the ownership lookup applies too).
 SELECT organisation_id, reason, disputed_between
 FROM misto_responsible_party($object_id::bigint, $city_department::text)
