@@ -44,11 +44,12 @@ export function auditActor(actor: Actor): string {
 }
 
 /**
- * Runs inside the caller's transaction, after validation (server/tickets/validate.ts): nothing
- * here checks input again. Writes the ticket, its contact row and its events, links the outage
- * that explains it, and answers with who handles it, by when, and what it may repeat — all in
- * sql/tickets/intake.sql, one round trip (two for a ticket about an object, whose responsible
- * party the ownership register decides first).
+ * Runs after validation (server/tickets/validate.ts): nothing here checks input again. Writes the
+ * ticket, its contact row and its events, links the outage that explains it, and answers with who
+ * handles it, by when, and what it may repeat — all in sql/tickets/intake.sql, one statement and
+ * one round trip (a ticket about an object first reads its responsible party from the ownership
+ * register). Runs inside the caller's transaction, whose COMMIT comes only once this has answered:
+ * a request cut off before that (a shutdown past its grace) leaves no ticket.
  */
 export async function createTicket(tx: Queryable, input: TicketInput, ctx: IntakeContext): Promise<CreatedTicket> {
   const { now, actor, config } = ctx;
