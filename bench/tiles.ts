@@ -4,8 +4,8 @@
 // the same tile bytes from disk; then the stampede (64 simultaneous requests for one uncached
 // tile) and freshness (a committed insert → the changed tiles served with the ticket).
 // Run by bench/run.ts, which builds the city: npm run bench -- tiles [--small]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { setActor } from '../server/db/actor.js';
 import { freePort } from '../server/testing/pg-cluster.js';
+import { ensureNginx } from '../server/testing/nginx.js';
 import { LAYERS, TICKET_POINTS_FROM_ZOOM } from '../tiles/layers.js';
 import { tileQuery } from '../tiles/sql.js';
 import { tileOf, type TileAddress } from '../tiles/tile.js';
@@ -206,25 +207,6 @@ async function tileStats(server: Child): Promise<TileStats> {
   return JSON.parse((await get(`${server.url}/bench/tile-stats`)).body.toString()) as TileStats;
 }
 
-function findNginx(): string | undefined {
-  return ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find((p) => existsSync(p));
-}
-
-/** nginx from Debian, installed if missing (nginx-light, else nginx). */
-function ensureNginx(log: (s: string) => void): string | undefined {
-  let bin = findNginx();
-  if (bin) return bin;
-  log('nginx is missing: apt-get install -y nginx-light');
-  const install = (pkg: string) => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'pipe', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!install('nginx-light') && !install('nginx')) {
-    spawnSync('apt-get', ['update'], { stdio: 'pipe' });
-    if (!install('nginx-light')) install('nginx');
-  }
-  bin = findNginx();
-  if (!bin) log('nginx could not be installed: the cached figures go without their baseline');
-  return bin;
-}
-
 async function startNginx(bin: string, root: string): Promise<Child> {
   const port = await freePort();
   for (const d of ['www', 'tmp']) mkdirSync(path.join(root, d), { recursive: true });
@@ -321,6 +303,7 @@ export function benchTiles(options: TilesBenchOptions = {}): BenchPart {
       uncached = await startTileServer(ctx, { cache: false, now, poolSize: connections + 2 });
       cached = await startTileServer(ctx, { cache: true, now, poolSize: connections + 2 });
       const nginxBin = ensureNginx(log);
+      if (!nginxBin) log('nginx could not be installed: the cached figures go without their baseline');
       if (nginxBin) nginx = await startNginx(nginxBin, work);
       log(`${connections} connections, ${durationS} s per load in slices alternating with its baseline, after 1 s of warm-up each; tiles of all layers (${SOURCE}), gzip accepted`);
       log(`servers: uncached ${uncached.url}, cached ${cached.url}${nginx ? `, nginx ${nginx.url}` : ''}`);

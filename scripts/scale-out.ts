@@ -5,12 +5,13 @@
 // tile throughput and latency percentiles, the other kinds' throughput, the transactions on each node, and the factor against the first.
 // Everything it starts (clusters, servers, nginx) is stopped at the end, on failure, on Ctrl-C and past --deadline.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startPgPair, type PgPair } from '../server/testing/pg-standby.js';
 import { freePort } from '../server/testing/pg-cluster.js';
+import { ensureNginx } from '../server/testing/nginx.js';
 import { openLoadDatabase, startServers, stopServers, loadFixtures, type Fixtures } from './load/setup.js';
 import { runKinds, formatFigures, type Kind, type KindFigures } from './load/mix.js';
 import { CONFIGURATIONS, parseScaleOutArgs, renderNginxConf, type Configuration, type ScaleOutOptions } from './scale-out-config.js';
@@ -50,23 +51,6 @@ function tileHeavyMix(o: ScaleOutOptions): Kind[] {
     { name: 'address cards', connections: 2, rate: 20 },
     { name: 'intake', connections: 2, rate: 10 },
   ];
-}
-
-function findNginx(): string | undefined {
-  return ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find((p) => existsSync(p));
-}
-
-/** nginx from Debian, installed with apt-get if missing (nginx-light, else nginx). */
-function ensureNginx(): string | undefined {
-  const found = findNginx();
-  if (found) return found;
-  log('nginx is missing: apt-get install -y nginx-light');
-  const install = (pkg: string) => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'pipe', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!install('nginx-light') && !install('nginx')) {
-    spawnSync('apt-get', ['update'], { stdio: 'pipe' });
-    if (!install('nginx-light')) install('nginx');
-  }
-  return findNginx();
 }
 
 /** nginx in the foreground with deploy/nginx.conf adapted to this run; resolves once it answers. */
@@ -268,7 +252,7 @@ async function main() {
   deadline.unref();
   log(`machine: ${cpus().length} cores, load average ${load()} before the run (shared with other work: the figures scale with what is left of it)`);
   const configs = CONFIGURATIONS.filter((c) => o.only.includes(c.id));
-  const nginxBin = configs.some((c) => c.nginx) ? ensureNginx() : undefined;
+  const nginxBin = configs.some((c) => c.nginx) ? ensureNginx(log) : undefined;
 
   log('starting a primary and a streaming hot standby (pg_basebackup)…');
   const pair = await startPgPair();
