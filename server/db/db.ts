@@ -1,4 +1,5 @@
 // The one database interface all of Misto uses, whichever backend sits behind it.
+import { createHash } from 'node:crypto';
 import { loadQuery } from './queries.js';
 import { toPositional } from './named.js';
 import type { ReplicaStats } from './replicas.js';
@@ -45,8 +46,27 @@ export interface PoolStats {
   oldestWaitMs: number;
 }
 
-/** The driver-level operation each backend supplies: positional SQL in, rows out. */
-export type RunPositional = (text: string, values: unknown[]) => Promise<Row[]>;
+/**
+ * The driver-level operation each backend supplies: positional SQL in, rows out. A named query
+ * comes with the name its text is prepared under: the real server parses and plans it once per
+ * connection instead of on every call; PGlite ignores it.
+ */
+export type RunPositional = (text: string, values: unknown[], preparedName?: string) => Promise<Row[]>;
+
+const preparedNames = new Map<string, string>();
+
+/**
+ * The name a named query's text is prepared under: from the text itself, so that a name never
+ * stands for two texts on one connection (PostgreSQL keeps 63 bytes of a name).
+ */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (!name) {
+    name = `misto_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
 
 /** Builds the named-query side of Queryable over a backend's positional runner. */
 export function queryable(run: RunPositional, exec: (script: string) => Promise<void>): Queryable {
@@ -54,7 +74,8 @@ export function queryable(run: RunPositional, exec: (script: string) => Promise<
     exec,
     async query<T>(name: string, params: Params = {}) {
       const { text, values } = toPositional(loadQuery(name), params, name);
-      return (await run(text, values)) as T[];
+      // Without parameters a file may hold several statements, which only the simple protocol runs.
+      return (await run(text, values, values.length > 0 ? preparedName(text) : undefined)) as T[];
     },
     async sql<T>(text: string, params: Params = {}) {
       const positional = toPositional(text, params, 'ad-hoc SQL');

@@ -1,6 +1,6 @@
 // The real-server backend: a pg pool, plus one dedicated LISTEN connection that reconnects.
 import pg from 'pg';
-import { queryable, type Db, type Queryable, type Row } from './db.js';
+import { queryable, type Db, type Queryable, type Row, type RunPositional } from './db.js';
 import { createReadRouter, DEFAULT_READ_MAX_LAG_MS, type ReadRouter } from './replicas.js';
 
 // int8 (counts, ids) as numbers, as PGlite gives them: our ids stay far below 2^53.
@@ -73,15 +73,15 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     }
   };
   // An error the server answered with (a constraint, a timeout) leaves the connection usable; any other does not.
-  const statement = async (client: pg.PoolClient, broke: (err: unknown) => void, text: string, values?: unknown[]) => {
+  const statement = async (client: pg.PoolClient, broke: (err: unknown) => void, text: string, values?: unknown[], preparedName?: string) => {
     try {
-      return await client.query(text, values);
+      return await (preparedName ? client.query({ name: preparedName, text, values: values ?? [] }) : client.query(text, values));
     } catch (err) {
       if (!(err instanceof pg.DatabaseError)) broke(err);
       throw err;
     }
   };
-  const run = (text: string, values: unknown[]) => withClient(async (client, broke) => (await statement(client, broke, text, values)).rows as Row[]);
+  const run: RunPositional = (text, values, preparedName) => withClient(async (client, broke) => (await statement(client, broke, text, values, preparedName)).rows as Row[]);
   const main = queryable(run, async (script) => { await withClient((client, broke) => statement(client, broke, script)); });
   const router: ReadRouter | undefined = opts.readUrls?.length
     ? createReadRouter(run, {
@@ -106,7 +106,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         await client.query('BEGIN');
         try {
           const result = await fn(queryable(
-            async (text, values) => (await client.query(text, values)).rows as Row[],
+            async (text, values, preparedName) => (await statement(client, broke, text, values, preparedName)).rows as Row[],
             async (script) => { await client.query(script); },
           ));
           await client.query('COMMIT');

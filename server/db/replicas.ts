@@ -190,12 +190,12 @@ export function createReadRouter(primaryRun: RunPositional, opts: ReplicaOptions
   }
 
   return {
-    async run(text, values) {
+    async run(text, values, preparedName) {
       const r = await pick();
-      if (!r) return primaryRun(text, values);
+      if (!r) return primaryRun(text, values, preparedName);
       r.reads++;
       try {
-        return (await r.pool.query(text, values)).rows as Row[];
+        return (await (preparedName ? r.pool.query({ name: preparedName, text, values }) : r.pool.query(text, values))).rows as Row[];
       } catch (err) {
         // Whatever the replica's trouble (gone, a recovery conflict, a statement it may not run),
         // the primary answers; a replica that cannot be reached leaves the rotation at once.
@@ -205,7 +205,7 @@ export function createReadRouter(primaryRun: RunPositional, opts: ReplicaOptions
           r.up = false;
           r.inRotation = false;
         }
-        return primaryRun(text, values);
+        return primaryRun(text, values, preparedName);
       }
     },
     fence,

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { testDb } from '../testing/db.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { configWith, createIntakeCity, intakeTicket, rectWkt } from '../testing/factories/tickets.js';
-import { createChangeFeed } from './changes.js';
+import { createChangeFeed, type Change, type ChangeFeed } from './changes.js';
 import { LiveHub } from './stream.js';
 import type { Db, Queryable } from '../db/db.js';
 
@@ -194,5 +194,45 @@ test('500 connected clients all get a change from one database read', async () =
     srv.closeAllConnections();
     srv.close();
     await changes.close();
+  }
+});
+
+/** A change feed the test drives by hand. */
+function handFeed() {
+  let emit: ((c: Change) => void) | undefined;
+  const feed: ChangeFeed = { subscribe: (fn) => { emit = fn; return () => { emit = undefined; }; }, close: async () => {} };
+  return { feed, emit: (c: Change) => emit!(c) };
+}
+
+test('a burst goes out as one tiles hint over all its boxes, and the window after a busy batch is the longer one', async () => {
+  const { feed, emit } = handFeed();
+  const hub = new LiveHub({ db, changes: feed, timeZone: 'Europe/Kyiv', batchMs: 10, busyBatchMs: 3000, busyChanges: 5 });
+  const { url, server: srv } = await hubServer(hub);
+  try {
+    const stream = await openStream(url);
+    while (hub.size < 1) await new Promise((r) => setTimeout(r, 10));
+    // Six deleted tickets in one window: six ticket events, one tiles hint over the six boxes.
+    const lons = [36.3, 36.31, 36.32, 36.33, 36.34, 36.35];
+    for (const [i, lon] of lons.entries()) emit({ table: 'tickets', id: String(900_000_000 + i), op: 'delete', old: [lon, 50, lon, 50.01], new: null });
+    const hint = await stream.next('tiles');
+    assert.deepEqual(hint, { layers: ['tickets'], bbox: [36.3, 50, 36.35, 50.01] });
+    for (let i = 0; i < 6; i++) await stream.next('ticket', (d) => d.service_request_id === String(900_000_000 + i) && d.deleted === true);
+    assert.equal(stream.raw.split('event: tiles\n').length - 1, 1, 'one tiles hint for the batch');
+
+    // That batch was busy: the next change waits the busy window (3 s) ...
+    let t0 = Date.now();
+    emit({ table: 'tickets', id: '900000010', op: 'delete', old: [36.3, 50, 36.3, 50], new: null });
+    await stream.next('ticket', (d) => d.service_request_id === '900000010');
+    assert.ok(Date.now() - t0 >= 2500, `after a busy batch a change waits the longer window (waited ${Date.now() - t0} ms)`);
+    // ... and that batch of one was quiet: the next goes out after the short one.
+    t0 = Date.now();
+    emit({ table: 'tickets', id: '900000011', op: 'delete', old: [36.3, 50, 36.3, 50], new: null });
+    await stream.next('ticket', (d) => d.service_request_id === '900000011');
+    assert.ok(Date.now() - t0 < 2500, `after a quiet batch a change goes out at once (waited ${Date.now() - t0} ms)`);
+    stream.close();
+  } finally {
+    hub.close();
+    srv.closeAllConnections();
+    srv.close();
   }
 });

@@ -1,5 +1,6 @@
 // The one public presenter of a ticket: it decides which fields leave the server (Open311, the citizen's card, the live stream).
 import type { Queryable } from '../db/db.js';
+import { isoWithOffset, localDateTime } from './zone-time.js';
 
 /** A row of sql/tickets/public-by-ids.sql: nothing private is selected there to begin with. */
 export interface PublicTicketRow {
@@ -61,34 +62,7 @@ export async function loadPublicTickets(q: Queryable, ids: number[]): Promise<Pu
   return q.query<PublicTicketRow>('tickets/public-by-ids', { ids: JSON.stringify(ids) });
 }
 
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-const localFormats = new Map<string, Intl.DateTimeFormat>();
-
-function cached(map: Map<string, Intl.DateTimeFormat>, timeZone: string, make: () => Intl.DateTimeFormat) {
-  let f = map.get(timeZone);
-  if (!f) map.set(timeZone, (f = make()));
-  return f;
-}
-
-/** ISO 8601 with the city's UTC offset, e.g. 2026-11-23T11:00:00+02:00 (Open311 asks for a zone; the offset also tells local time). */
-export function isoWithOffset(date: Date, timeZone: string): string {
-  const f = cached(offsetFormats, timeZone, () => new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
-  }));
-  const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
-  const offset = p.timeZoneName === 'GMT' ? '+00:00' : String(p.timeZoneName).replace('GMT', '');
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset}`;
-}
-
-/** "23.11.2026 15:00" in the city's time: how a notice names a moment. */
-export function localDateTime(date: Date, timeZone: string): string {
-  const f = cached(localFormats, timeZone, () => new Intl.DateTimeFormat('uk-UA', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-  }));
-  const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
-  return `${p.day}.${p.month}.${p.year} ${p.hour}:${p.minute}`;
-}
+export { isoWithOffset, localDateTime };
 
 export interface NoticeFacts {
   executorName: string;
