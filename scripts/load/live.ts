@@ -23,7 +23,7 @@ function occurrences(haystack: Buffer, needle: Buffer): number {
 }
 
 /**
- * Opens `count` streams to baseUrl/api/live, a few at a time, as maps open over a morning. The
+ * Opens `count` streams to baseUrl/api/live?detail=brief (as the web app's maps do), a few at a time, as maps open over a morning. The
  * streams are read as bytes, never decoded: 500 maps in one process would otherwise spend a core
  * on UTF-8 that the server under test then lacks.
  */
@@ -36,7 +36,7 @@ export async function connectCrowd(baseUrl: string, count: number): Promise<Live
   // A marker waits for every client to see it; each client checks its chunks for the markers still pending.
   const pending = new Map<string, { bytes: Buffer; seen: Set<number>; done: (ms: number) => void; t0: number }>();
   const connectOne = (i: number) => new Promise<void>((resolve, reject) => {
-    const req = http.get(`${baseUrl}/api/live`, { agent: false, headers: { Accept: 'text/event-stream' } }, (res) => {
+    const req = http.get(`${baseUrl}/api/live?detail=brief`, { agent: false, headers: { Accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         reject(new Error(`live stream ${i}: ${res.statusCode}`));

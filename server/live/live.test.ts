@@ -236,3 +236,26 @@ test('a burst goes out as one tiles hint over all its boxes, and the window afte
     srv.close();
   }
 });
+
+test('?detail=brief streams a ticket as its id, place and state only; an unknown detail is a 400', async () => {
+  const brief = await openStream(`${server.url}/api/live?detail=brief`);
+  const full = await openStream(`${server.url}/api/live`);
+  try {
+    const t = await intakeTicket(db, { categoryCode: city.category, lon: 36.3625, lat: 50.0325, description: 'Коротко про довге' });
+    const got = await brief.next('ticket', (d) => d.service_request_id === String(t.id));
+    assert.deepEqual(Object.keys(got).sort(), ['group', 'lat', 'long', 'service_code', 'service_request_id', 'status', 'status_code', 'updated_datetime']);
+    assert.deepEqual([got.lat, got.long, got.status, got.status_code, got.service_code], [50.0325, 36.3625, 'open', 'new', city.category]);
+    assert.ok(!brief.raw.includes('Коротко про довге'), 'the brief stream carries no description');
+    // The same change in full to a client that asked for nothing, and the same tiles hint to both.
+    const whole = await full.next('ticket', (d) => d.service_request_id === String(t.id));
+    assert.equal(whole.description, 'Коротко про довге');
+    const around = (d: { layers: string[]; bbox: number[] | null }) => d.layers[0] === 'tickets' && d.bbox !== null && d.bbox[0]! <= 36.3625 && d.bbox[2]! >= 36.3625;
+    assert.deepEqual(await brief.next('tiles', around), await full.next('tiles', around));
+  } finally {
+    brief.close();
+    full.close();
+  }
+  const bad = await fetch(`${server.url}/api/live?detail=everything`);
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json() as { detail: string }).detail ?? '', /detail/);
+});

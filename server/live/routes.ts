@@ -1,8 +1,8 @@
-// GET /api/live: Server-Sent Events of public ticket changes (event: ticket) and the tiles to refresh (event: tiles).
+// GET /api/live: Server-Sent Events of public ticket changes (event: ticket) and the tiles to refresh (event: tiles); ?bbox= one view, ?detail=brief tickets in brief.
 import Router from '@koa/router';
 import type { AppDeps } from '../app.js';
 import { badRequest } from '../http/problem.js';
-import { LiveHub } from './stream.js';
+import { LiveHub, type LiveDetail } from './stream.js';
 import type { BBox } from './changes.js';
 
 /** An optional ?bbox=west,south,east,north limits a client to what happens in its map view. */
@@ -17,10 +17,18 @@ function parseBBox(raw: unknown): BBox | undefined {
   return [w, s, e, nn];
 }
 
+/** ?detail=brief: each ticket as its id, place and state only; full (the default): its whole public projection. */
+function parseDetail(raw: unknown): LiveDetail {
+  if (raw === undefined || raw === '' || raw === 'full') return 'full';
+  if (raw === 'brief') return 'brief';
+  throw badRequest('detail is not valid.', [{ field: 'detail', message: 'must be full or brief' }]);
+}
+
 export function liveRoutes(deps: AppDeps, hub = new LiveHub({ db: deps.db, changes: deps.changes, timeZone: deps.config.tickets.timeZone })): Router {
   const router = new Router();
   router.get('/api/live', (ctx) => {
     const bbox = parseBBox(ctx.query.bbox);
+    const detail = parseDetail(ctx.query.detail);
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.req.socket.setKeepAlive(true);
@@ -33,7 +41,7 @@ export function liveRoutes(deps: AppDeps, hub = new LiveHub({ db: deps.db, chang
       'X-Accel-Buffering': 'no',
     });
     ctx.res.write('retry: 3000\n: connected\n\n');
-    const remove = hub.add(ctx.res, bbox);
+    const remove = hub.add(ctx.res, bbox, detail);
     ctx.req.once('close', remove);
     ctx.res.once('error', remove);
   });

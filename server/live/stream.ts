@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Queryable } from '../db/db.js';
 import type { BBox, Change, ChangeFeed } from './changes.js';
-import { loadPublicTickets, presentPublicTicket } from '../tickets/present.js';
+import { briefTicket, loadPublicTickets, presentPublicTicket } from '../tickets/present.js';
 
 /** Which map layers a change of a table touches: the map refreshes just those tiles. */
 export const LAYERS_BY_TABLE: Record<string, string[]> = {
@@ -33,9 +33,16 @@ export interface LiveOptions {
   log?: (message: string) => void;
 }
 
+/**
+ * How much of a ticket a client hears: its whole public projection (the default), or brief: its
+ * id, place and state, a sixth of the bytes, for maps that only redraw and reload (the web app).
+ */
+export type LiveDetail = 'full' | 'brief';
+
 interface Client {
   res: ServerResponse;
   bbox: BBox | undefined;
+  detail: LiveDetail;
 }
 
 function union(a: BBox | null, b: BBox | null): BBox | null {
@@ -52,8 +59,11 @@ function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** A batch of messages, each with the box it concerns (null: everyone gets it). */
-type Outgoing = { text: string; bbox: BBox | null }[];
+/** A batch of messages, each in both details, with the box it concerns (null: everyone gets it). */
+type Outgoing = { text: Record<LiveDetail, string>; bbox: BBox | null }[];
+
+/** The same message for every client. */
+const toAll = (text: string): Record<LiveDetail, string> => ({ full: text, brief: text });
 
 export class LiveHub {
   private readonly clients = new Set<Client>();
@@ -85,12 +95,12 @@ export class LiveHub {
   }
 
   /** Adds a client whose headers are sent; returns the function that removes it (call it on 'close'). */
-  add(res: ServerResponse, bbox?: BBox): () => void {
-    const client: Client = { res, bbox };
+  add(res: ServerResponse, bbox?: BBox, detail: LiveDetail = 'full'): () => void {
+    const client: Client = { res, bbox, detail };
     this.clients.add(client);
     if (!this.unsubscribe) {
       this.unsubscribe = this.opts.changes.subscribe((c) => this.onChange(c), () => this.onReconnected());
-      this.heartbeat = setInterval(() => this.send([{ text: ': heartbeat\n\n', bbox: null }]), this.heartbeatMs);
+      this.heartbeat = setInterval(() => this.send([{ text: toAll(': heartbeat\n\n'), bbox: null }]), this.heartbeatMs);
       this.heartbeat.unref();
     }
     return () => this.remove(client);
@@ -117,7 +127,7 @@ export class LiveHub {
 
   /** The LISTEN connection was lost for a while: anything may have changed, so clients reload. */
   private onReconnected() {
-    this.send([{ text: frame('reset', {}), bbox: null }]);
+    this.send([{ text: toAll(frame('reset', {})), bbox: null }]);
   }
 
   // One batch in flight at a time keeps the order; what arrives meanwhile goes in the next one.
@@ -155,8 +165,11 @@ export class LiveHub {
       const bbox = union(c.old, c.new);
       if (c.table === 'tickets') {
         const row = byId.get(Number(c.id));
-        if (c.op === 'delete' || !row) out.push({ text: frame('ticket', { service_request_id: c.id, deleted: true }), bbox });
-        else out.push({ text: frame('ticket', presentPublicTicket(row, this.opts.timeZone)), bbox });
+        if (c.op === 'delete' || !row) out.push({ text: toAll(frame('ticket', { service_request_id: c.id, deleted: true })), bbox });
+        else {
+          const ticket = presentPublicTicket(row, this.opts.timeZone);
+          out.push({ text: { full: frame('ticket', ticket), brief: frame('ticket', briefTicket(ticket)) }, bbox });
+        }
       }
       const layers = LAYERS_BY_TABLE[c.table];
       if (!layers) continue;
@@ -169,23 +182,23 @@ export class LiveHub {
     }
     for (const { layers, bbox, everywhere } of hints.values()) {
       const box = everywhere ? null : bbox;
-      out.push({ text: frame('tiles', { layers, bbox: box }), bbox: box });
+      out.push({ text: toAll(frame('tiles', { layers, bbox: box })), bbox: box });
     }
     this.send(out);
   }
 
   /**
    * One write per client per batch; a client that cannot keep up is dropped. The batch is encoded
-   * once for every client that watches the whole city (the web map does), and once per view for
-   * those that gave a bbox.
+   * once per detail for every client that watches the whole city (the web map does), and once per
+   * view for those that gave a bbox.
    */
   private send(out: Outgoing) {
-    let whole: Buffer | undefined;
+    const whole: Partial<Record<LiveDetail, Buffer>> = {};
     for (const client of this.clients) {
-      const { bbox } = client;
+      const { bbox, detail } = client;
       const bytes = bbox
-        ? Buffer.from(out.filter((m) => !m.bbox || overlaps(bbox, m.bbox)).map((m) => m.text).join(''))
-        : (whole ??= Buffer.from(out.map((m) => m.text).join('')));
+        ? Buffer.from(out.filter((m) => !m.bbox || overlaps(bbox, m.bbox)).map((m) => m.text[detail]).join(''))
+        : (whole[detail] ??= Buffer.from(out.map((m) => m.text[detail]).join('')));
       if (bytes.length === 0) continue;
       if (client.res.writableLength > this.maxBufferedBytes) {
         this.remove(client);

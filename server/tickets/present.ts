@@ -118,6 +118,19 @@ export function presentOpen311Request(row: PublicTicketRow, timeZone: string): O
   };
 }
 
+/**
+ * What a map needs to hear that a ticket changed (the live stream's brief form): which ticket,
+ * where, in which state. Whoever wants the rest asks for the ticket by its id.
+ */
+export type BriefTicket = Pick<PublicTicket, 'service_request_id' | 'status' | 'status_code' | 'service_code' | 'group' | 'lat' | 'long' | 'updated_datetime'>;
+
+export function briefTicket(t: PublicTicket): BriefTicket {
+  return {
+    service_request_id: t.service_request_id, status: t.status, status_code: t.status_code, service_code: t.service_code,
+    group: t.group, lat: t.lat, long: t.long, updated_datetime: t.updated_datetime,
+  };
+}
+
 export function presentPublicTicket(row: PublicTicketRow, timeZone: string): PublicTicket {
   return {
     ...presentOpen311Request(row, timeZone),

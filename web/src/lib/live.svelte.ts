@@ -53,7 +53,8 @@ function parse<T>(e: MessageEvent): T | undefined {
 function connect() {
   clearTimeout(retryTimer);
   source?.close();
-  const es = new EventSource('/api/live');
+  // Brief: a ticket's id, place and state; a view that shows a ticket loads the rest by its id.
+  const es = new EventSource('/api/live?detail=brief');
   source = es;
   es.addEventListener('open', markOpen);
   es.addEventListener('ticket', (e) => {
