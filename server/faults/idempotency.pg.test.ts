@@ -35,28 +35,37 @@ function postAndDrop(form: URLSearchParams, key: string, dropAfterMs: number): P
   });
 }
 
-async function holdTicketInserts(): Promise<{ waiting(): Promise<number>; release(): Promise<void> }> {
+async function holdTicketInserts(): Promise<{ waiting(): Promise<number>; activity(): Promise<string>; release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: (db as Db & { url: string }).url });
   await client.connect();
   await client.query('BEGIN');
   await client.query('LOCK TABLE tickets IN SHARE ROW EXCLUSIVE MODE');
+  let released = false;
   return {
     async waiting() {
       const { rows } = await client.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
       return rows[0]!.n;
     },
+    /** What every other connection to the database is doing, for a failure message. */
+    async activity() {
+      const { rows } = await client.query<{ line: string }>(
+        "SELECT concat_ws(' | ', application_name, state, wait_event_type, wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 100)) AS line FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+      return rows.map((r) => r.line).join('\n') || '(no other connection)';
+    },
     async release() {
+      if (released) return;
+      released = true;
       await client.query('COMMIT');
       await client.end();
     },
   };
 }
 
-async function until(check: () => Promise<boolean>, what: string) {
+async function until(check: () => Promise<boolean>, what: string, describe?: () => Promise<string>) {
   const deadline = Date.now() + 10_000;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe ? `\n${await describe()}` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -70,10 +79,13 @@ const formFor = (description: string) => new URLSearchParams({ api_key: 'test-ke
 test('a request dropped before its answer, retried after it committed, gets the first answer back and no second ticket', async () => {
   const description = 'dropped then retried after commit';
   const lock = await holdTicketInserts();
-  const dropped = postAndDrop(formFor(description), 'drop-after-commit', 50);
-  await until(async () => (await lock.waiting()) > 0, 'the first request to reach the database');
-  await dropped;
-  await lock.release();
+  try {
+    const dropped = postAndDrop(formFor(description), 'drop-after-commit', 50);
+    await until(async () => (await lock.waiting()) > 0, 'the first request to reach the database', () => lock.activity());
+    await dropped;
+  } finally {
+    await lock.release();
+  }
   // The server finishes the request whose client went away.
   await until(async () => (await ticketsDescribed(description)).length > 0, 'the dropped request to commit');
 
@@ -86,18 +98,26 @@ test('a request dropped before its answer, retried after it committed, gets the 
 test('a retry that arrives while the dropped request is still running waits for it and gets its answer: one ticket', async () => {
   const description = 'dropped then retried while running';
   const lock = await holdTicketInserts();
-  const dropped = postAndDrop(formFor(description), 'drop-while-running', 50);
-  await until(async () => (await lock.waiting()) > 0, 'the first request to reach the database');
-  await dropped;
-  const retry = postOpen311(server.url, 'test-key', ticketFor(description), { idempotencyKey: 'drop-while-running' });
-  await until(async () => (await lock.waiting()) > 1, 'the retry to reach the database too');
-  await lock.release();
-  const answer = await retry;
-  assert.equal(answer.status, 200, answer.body);
-  const ids = await ticketsDescribed(description);
-  assert.deepEqual(ids, [answer.id], 'one ticket, and the retry names it');
-  const [{ n } = { n: 0 }] = await db.sql<{ n: number }>("SELECT count(*)::int AS n FROM ticket_events WHERE ticket_id = $id AND kind = 'created'", { id: answer.id });
-  assert.equal(n, 1);
+  try {
+    const dropped = postAndDrop(formFor(description), 'drop-while-running', 50);
+    await until(async () => (await lock.waiting()) > 0, 'the first request to reach the database', () => lock.activity());
+    await dropped;
+    let early: string | undefined;
+    const retry = postOpen311(server.url, 'test-key', ticketFor(description), { idempotencyKey: 'drop-while-running' })
+      .then((a) => { early = `the retry was answered ${a.status} ${a.body}`; return a; });
+    await until(async () => (await lock.waiting()) > 1, 'the retry to reach the database too',
+      async () => `${early ?? 'the retry has no answer yet'}\n${await lock.activity()}`);
+    await lock.release();
+    const answer = await retry;
+    assert.equal(answer.status, 200, answer.body);
+    const ids = await ticketsDescribed(description);
+    assert.deepEqual(ids, [answer.id], 'one ticket, and the retry names it');
+    const [{ n } = { n: 0 }] = await db.sql<{ n: number }>("SELECT count(*)::int AS n FROM ticket_events WHERE ticket_id = $id AND kind = 'created'", { id: answer.id });
+    assert.equal(n, 1);
+  } finally {
+    // A failure must not leave the table locked for the tests after it.
+    await lock.release();
+  }
 });
 
 test('the same key with a different request is refused (422), not taken for a retry', async () => {
