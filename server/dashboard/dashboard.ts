@@ -2,6 +2,7 @@
 // tickets and outages tables (sql/dashboard/*), in the city's time zone.
 import type { Queryable } from '../db/db.js';
 import { badRequest, type FieldError } from '../http/problem.js';
+import { isoWithOffset } from '../tickets/zone-time.js';
 
 /** Days, deadlines and the daily summary follow the city's wall clock, not the server's. */
 export const CITY_TIME_ZONE = 'Europe/Kyiv';
@@ -12,7 +13,7 @@ const DAY_MS = 86_400_000;
 
 /** The city's calendar date (YYYY-MM-DD) at `at`. */
 export function cityDate(at: Date, timeZone = CITY_TIME_ZONE): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return isoWithOffset(at, timeZone).slice(0, 10);
 }
 
 function parseDay(value: unknown, field: string, errors: FieldError[]): string | undefined {
@@ -173,13 +174,10 @@ function cell(value: unknown): string {
   return /[",\n\r;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** "2026-11-23 15:00": a moment in the city's time, as the CSV gives it. */
 function local(at: string | null | undefined): string {
   if (!at) return '';
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: CITY_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  }).formatToParts(new Date(at));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  return isoWithOffset(new Date(at), CITY_TIME_ZONE).slice(0, 16).replace('T', ' ');
 }
 
 /** The daily summary as one CSV table (a section column tells incoming, completed, overdue and outage rows apart). */
