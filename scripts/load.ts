@@ -195,7 +195,7 @@ async function main() {
       log(formatFigures(only));
       log(`  ${use.text}`);
       const acknowledged = only[0]!.statuses['200'] ?? 0;
-      alone = { perSecond: acknowledged / o.aloneSeconds, cost: ticketCost(use, acknowledged) };
+      alone = { perSecond: acknowledged / only[0]!.seconds, cost: ticketCost(use, acknowledged) };
       log(`  intake alone: ${alone.perSecond.toFixed(0)} tickets/s acknowledged; ${describeCost(alone.cost)}`);
     }
 
@@ -209,7 +209,7 @@ async function main() {
     log(formatFigures(mix));
     log(`  ${cpu().text}`);
     const intake = mix.find((k) => k.name === 'intake');
-    const intakeOk = (intake?.statuses['200'] ?? 0) / o.seconds;
+    const intakeOk = intake ? (intake.statuses['200'] ?? 0) / intake.seconds : 0;
     const shed = mix.reduce((n, k) => n + (k.statuses['503'] ?? 0), 0);
     log(`  intake: ${intakeOk.toFixed(0)} tickets/s acknowledged (target ≥ ${INTAKE_TARGET}: ${intakeOk >= INTAKE_TARGET ? 'met' : 'NOT met'}); ` +
       `answers ≥ 500 other than 503: ${serverErrors(mix)}; 503 (shed): ${shed}; failed connections: ${failedConnections(mix)}`);

@@ -15,6 +15,8 @@ export interface Kind {
 export interface KindFigures {
   name: KindName;
   requests: number;
+  /** How long the kind actually ran (autocannon's own measure), in seconds. */
+  seconds: number;
   perSecond: number;
   p50: number;
   p90: number;
@@ -145,6 +147,7 @@ export async function runKinds(baseUrl: string, f: Fixtures, kinds: Kind[], seco
     return {
       name: kind.name,
       requests: answered,
+      seconds: r.duration,
       perSecond: answered / r.duration,
       p50: r.latency.p50,
       p90: r.latency.p90,
