@@ -75,7 +75,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   // An error the server answered with (a constraint, a timeout) leaves the connection usable; any other does not.
   const statement = async (client: pg.PoolClient, broke: (err: unknown) => void, text: string, values?: unknown[], preparedName?: string) => {
     try {
-      return await (preparedName ? client.query({ name: preparedName, text, values: values ?? [] }) : client.query(text, values));
+      // Without a name (or without values) pg runs it unprepared, as the simple protocol where it can.
+      return await client.query({ text, values: values ?? [], name: preparedName });
     } catch (err) {
       if (!(err instanceof pg.DatabaseError)) broke(err);
       throw err;

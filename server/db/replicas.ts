@@ -195,7 +195,7 @@ export function createReadRouter(primaryRun: RunPositional, opts: ReplicaOptions
       if (!r) return primaryRun(text, values, preparedName);
       r.reads++;
       try {
-        return (await (preparedName ? r.pool.query({ name: preparedName, text, values }) : r.pool.query(text, values))).rows as Row[];
+        return (await r.pool.query({ text, values, name: preparedName })).rows as Row[];
       } catch (err) {
         // Whatever the replica's trouble (gone, a recovery conflict, a statement it may not run),
         // the primary answers; a replica that cannot be reached leaves the rotation at once.

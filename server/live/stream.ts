@@ -35,7 +35,7 @@ export interface LiveOptions {
 
 /**
  * How much of a ticket a client hears: its whole public projection (the default), or brief: its
- * id, place and state, a sixth of the bytes, for maps that only redraw and reload (the web app).
+ * id, place and state, for maps that only redraw and reload (the web app).
  */
 export type LiveDetail = 'full' | 'brief';
 
@@ -160,7 +160,8 @@ export class LiveHub {
     const out: Outgoing = [];
     // One tiles hint per set of layers per batch, over the box of all its changes: a burst of
     // tickets asks each map to redraw its ticket tiles once, not once per ticket.
-    const hints = new Map<string, { layers: string[]; bbox: BBox | null; everywhere: boolean }>();
+    // The box is null when a change had none: it may be anywhere, and the hint covers everything.
+    const hints = new Map<string[], BBox | null>();
     for (const c of changes) {
       const bbox = union(c.old, c.new);
       if (c.table === 'tickets') {
@@ -173,17 +174,10 @@ export class LiveHub {
       }
       const layers = LAYERS_BY_TABLE[c.table];
       if (!layers) continue;
-      const key = layers.join(',');
-      const hint = hints.get(key) ?? { layers, bbox: null, everywhere: false };
-      // A change without a box (null) may be anywhere: the hint covers everything.
-      hint.everywhere ||= bbox === null;
-      hint.bbox = union(hint.bbox, bbox);
-      hints.set(key, hint);
+      const seen = hints.get(layers);
+      hints.set(layers, seen === undefined ? bbox : seen === null || bbox === null ? null : union(seen, bbox));
     }
-    for (const { layers, bbox, everywhere } of hints.values()) {
-      const box = everywhere ? null : bbox;
-      out.push({ text: toAll(frame('tiles', { layers, bbox: box })), bbox: box });
-    }
+    for (const [layers, bbox] of hints) out.push({ text: toAll(frame('tiles', { layers, bbox })), bbox });
     this.send(out);
   }
 

@@ -3,7 +3,8 @@ import { maybeOne, one, type Queryable } from '../db/db.js';
 import { setActor } from '../db/actor.js';
 import { conflict, notFound } from '../http/problem.js';
 import { addTicketEvent } from './events.js';
-import { loadPublicTickets, presentPublicTicket, isoWithOffset, type PublicTicket } from './present.js';
+import { loadPublicTickets, presentPublicTicket, type PublicTicket } from './present.js';
+import { isoWithOffset } from './zone-time.js';
 import type { TicketsConfig } from './config.js';
 
 const CITIZEN = { kind: 'citizen' } as const;

@@ -62,7 +62,6 @@ export async function loadPublicTickets(q: Queryable, ids: number[]): Promise<Pu
   return q.query<PublicTicketRow>('tickets/public-by-ids', { ids: JSON.stringify(ids) });
 }
 
-export { isoWithOffset, localDateTime };
 
 export interface NoticeFacts {
   executorName: string;

@@ -18,7 +18,8 @@ import { validateTicketRequest } from './validate.js';
 import { routeTicket } from './routing.js';
 import { hitRateLimit } from './rate-limit.js';
 import { rateTicket, reopenTicket, clarifyTicket, citizenCard } from './citizen.js';
-import { isoWithOffset, serviceNotice } from './present.js';
+import { serviceNotice } from './present.js';
+import { isoWithOffset } from './zone-time.js';
 import type { CreatedTicket, DuplicateCandidate } from './types.js';
 
 const TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
